@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
+import { unauthenticated } from '../../shared/errors';
+import { PASSWORD_MAX_BYTES, utf8Length } from '../../shared/passwords';
+import { Problem, User } from '../../shared/schemas';
+import { findUserByLogin, toPublicUser } from '../../shared/users';
+
+const LoginRequest = z
+  .strictObject({
+    username: z.string().min(1).max(254).meta({ description: 'Username or email.' }),
+    password: z
+      .string()
+      .min(1)
+      .refine((v) => utf8Length(v) <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8`),
+  })
+  .meta({ id: 'LoginRequest' });
+
+const LoginResponse = z
+  .object({
+    accessToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().meta({ description: 'Seconds until the access token expires.' }),
+    user: User,
+  })
+  .meta({ id: 'LoginResponse' });
+
+export const route = defineRoute({
+  method: 'post',
+  path: '/api/auth/login',
+  operationId: 'login',
+  summary: 'Sign in with username or email and password',
+  tags: ['Authentication'],
+  access: 'public',
+  request: { body: LoginRequest },
+  responses: {
+    200: { description: 'A short-lived access token.', schema: LoginResponse },
+    400: { description: 'Invalid fields.', schema: Problem },
+    401: { description: 'Wrong username or password (one answer for both).', schema: Problem },
+  },
+});
+
+export const handlers = factory.createHandlers(guard(route), ...jsonBody(LoginRequest), async (c) => {
+  const { username, password } = c.req.valid('json');
+  const { db, passwords, accessTokens, clock } = deps(c);
+  const user = await findUserByLogin(db, username);
+  // Unknown user and wrong password cost the same bcrypt work and give the same answer.
+  const ok = user ? await passwords.verify(password, user.passwordHash) : await passwords.verifyAgainstNobody(password);
+  if (!user || !ok) throw unauthenticated('Wrong username or password.');
+  const { token, expiresIn } = await accessTokens.issue(user, clock.now());
+  c.header('Cache-Control', 'no-store');
+  return c.json({ accessToken: token, tokenType: 'Bearer' as const, expiresIn, user: toPublicUser(user) }, 200);
+});

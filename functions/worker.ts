@@ -1,0 +1,62 @@
+import { createClient } from '@libsql/client/web';
+import type { ExecutionContext } from 'hono';
+import { createAccessTokens } from '../shared/access-tokens';
+import { systemClock } from '../shared/clock';
+import { loadConfig } from '../shared/config';
+import { createDatabase } from '../shared/db/client';
+import { createPasswordHasher } from '../shared/passwords';
+import { createObjectStorage } from '../shared/storage';
+import { type App, type AssetFetcher, createApp } from './app';
+
+/**
+ * The Cloudflare Workers entry: builds the dependencies from bindings and secrets
+ * (libSQL over HTTP, aws4fetch) and hands them to the one app factory. Built once per isolate;
+ * a bad configuration fails every request with the reason in the log, never half-starts.
+ */
+export interface WorkerEnv {
+  ENVIRONMENT?: string;
+  PUBLIC_URL?: string;
+  JWT_SECRET?: string;
+  LINK_SECRET?: string;
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
+  ACCESS_TOKEN_TTL_SECONDS?: string;
+  BCRYPT_COST?: string;
+  MAX_BODY_BYTES?: string;
+  DATABASE_URL?: string;
+  DATABASE_AUTH_TOKEN?: string;
+  S3_ENDPOINT?: string;
+  S3_BUCKET?: string;
+  S3_REGION?: string;
+  S3_ACCESS_KEY_ID?: string;
+  S3_SECRET_ACCESS_KEY?: string;
+  ASSETS?: AssetFetcher;
+}
+
+let cached: { env: WorkerEnv; app: App } | undefined;
+
+function appFor(env: WorkerEnv): App {
+  if (cached?.env === env) return cached.app;
+  const { ASSETS, ...vars } = env;
+  const config = loadConfig({ ...vars });
+  const client = createClient({ url: config.database.url, authToken: config.database.authToken });
+  const app = createApp(
+    {
+      config,
+      clock: systemClock,
+      db: createDatabase(client),
+      storage: createObjectStorage(config.storage),
+      passwords: createPasswordHasher(config.bcryptCost),
+      accessTokens: createAccessTokens({ ...config.jwt }),
+    },
+    ASSETS ? { assets: ASSETS } : {},
+  );
+  cached = { env, app };
+  return app;
+}
+
+export default {
+  fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
+    return appFor(env).fetch(request, env, ctx);
+  },
+};

@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@libsql/client';
+import { drizzle } from 'drizzle-orm/libsql';
+import { migrate } from 'drizzle-orm/libsql/migrator';
+import { loadConfig, type Config } from '../../shared/config';
+import { createNodeDeps, listenApi, PortInUseError, type RunningServer } from './node-runtime';
+
+/**
+ * The local default: everything `npm start` needs, on loopback, with nothing to configure.
+ * Also used by the tests to start the same stack in a temporary folder on free ports.
+ */
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const MIGRATIONS_FOLDER = path.join(PROJECT_ROOT, 'migrations');
+export const LOOPBACK = '127.0.0.1';
+
+export interface LocalSecrets {
+  jwtSecret: string;
+  linkSecret: string;
+  storageAccessKeyId: string;
+  storageSecretAccessKey: string;
+}
+
+const randomSecret = () => randomBytes(32).toString('base64url');
+
+/** Creates the data folder (0700) and, on first use, its secrets file (0600). */
+export async function ensureDataDir(dataDir: string): Promise<LocalSecrets> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
+  const file = path.join(dataDir, 'secrets.json');
+  try {
+    const secrets = JSON.parse(await readFile(file, 'utf8')) as LocalSecrets;
+    if ((await stat(file)).mode & 0o077) await chmod(file, 0o600);
+    return secrets;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const secrets: LocalSecrets = {
+    jwtSecret: randomSecret(),
+    linkSecret: randomSecret(),
+    storageAccessKeyId: `local-${randomBytes(8).toString('hex')}`,
+    storageSecretAccessKey: randomSecret(),
+  };
+  await writeFile(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  return secrets;
+}
+
+/** Applies every migration in migrations/ that the database has not seen; safe to repeat. */
+export async function migrateDatabase(url: string, authToken?: string): Promise<void> {
+  const client = createClient({ url, authToken });
+  try {
+    await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER });
+  } finally {
+    client.close();
+  }
+}
+
+async function assertPortFree(host: string, port: number, what: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port, what) : error),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+interface S3rverModule {
+  new (options: Record<string, unknown>): S3rverInstance;
+}
+interface AccountModule {
+  DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void; revokeAccessKey(id: string): void };
+}
+
+/**
+ * A real S3-protocol server that verifies SigV4 signatures and URL expiry (@20minutes/s3rver;
+ * the original s3rver checks nothing). Its built-in S3RVER/S3RVER key is revoked and replaced by
+ * the generated credentials, so only this stack's signatures are accepted.
+ */
+export async function startStorageServer(options: {
+  directory: string;
+  host: string;
+  port: number;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}): Promise<RunningServer> {
+  await assertPortFree(options.host, options.port, 'object storage');
+  await mkdir(options.directory, { recursive: true, mode: 0o700 });
+  const require = createRequire(import.meta.url);
+  const S3rver = require('@20minutes/s3rver') as S3rverModule;
+  const accounts = require('@20minutes/s3rver/lib/models/account') as AccountModule;
+  accounts.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
+  accounts.DUMMY_ACCOUNT.createKeyPair(options.accessKeyId, options.secretAccessKey);
+  const server = new S3rver({
+    address: options.host,
+    port: options.port,
+    directory: options.directory,
+    silent: true,
+    vhostBuckets: false,
+    configureBuckets: [{ name: options.bucket }],
+  });
+  const address = await server.run();
+  return {
+    url: `http://${options.host}:${address.port}`,
+    port: address.port,
+    close: () => server.close(),
+  };
+}
+
+export interface LocalStackOptions {
+  dataDir: string;
+  apiPort: number;
+  storagePort: number;
+  /** Extra configuration (e.g. BCRYPT_COST, ACCESS_TOKEN_TTL_SECONDS); secrets are generated. */
+  env?: Record<string, string | undefined>;
+}
+
+export interface LocalStack {
+  config: Config;
+  apiUrl: string;
+  storageUrl: string;
+  secrets: LocalSecrets;
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const dataDir = path.resolve(options.dataDir);
+  const secrets = await ensureDataDir(dataDir);
+  const databaseUrl = `file:${path.join(dataDir, 'app.db')}`;
+  await migrateDatabase(databaseUrl);
+  await assertPortFree(LOOPBACK, options.apiPort, 'API');
+
+  const bucket = options.env?.S3_BUCKET ?? 'files';
+  const storage = await startStorageServer({
+    directory: path.join(dataDir, 'objects'),
+    host: LOOPBACK,
+    port: options.storagePort,
+    bucket,
+    accessKeyId: secrets.storageAccessKeyId,
+    secretAccessKey: secrets.storageSecretAccessKey,
+  });
+  try {
+    const env = {
+      ENVIRONMENT: 'development',
+      PUBLIC_URL: `http://${LOOPBACK}:${options.apiPort}`,
+      ...options.env,
+      DATABASE_URL: databaseUrl,
+      S3_ENDPOINT: storage.url,
+      S3_BUCKET: bucket,
+      S3_REGION: 'us-east-1',
+      S3_ACCESS_KEY_ID: secrets.storageAccessKeyId,
+      S3_SECRET_ACCESS_KEY: secrets.storageSecretAccessKey,
+      JWT_SECRET: secrets.jwtSecret,
+      LINK_SECRET: secrets.linkSecret,
+    };
+    let config = loadConfig(env);
+    let deps = createNodeDeps(config);
+    let api = await listenApi(deps, LOOPBACK, options.apiPort);
+    if (options.apiPort === 0 && !options.env?.PUBLIC_URL) {
+      // A free port was picked: the public URL can only be known now.
+      await api.close();
+      deps.close();
+      config = loadConfig({ ...env, PUBLIC_URL: `http://${LOOPBACK}:${api.port}` });
+      deps = createNodeDeps(config);
+      api = await listenApi(deps, LOOPBACK, api.port);
+    }
+    const running = { api, deps };
+    return {
+      config,
+      apiUrl: api.url,
+      storageUrl: storage.url,
+      secrets,
+      databaseUrl,
+      async stop() {
+        await running.api.close();
+        running.deps.close();
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}

@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { createClient } from '@libsql/client';
+import { createAdaptorServer } from '@hono/node-server';
+import { type AssetFetcher, createApp, DOCS_SCRIPT_ASSET } from '../../functions/app';
+import { createAccessTokens } from '../../shared/access-tokens';
+import { systemClock, type Clock } from '../../shared/clock';
+import type { Config } from '../../shared/config';
+import { createDatabase } from '../../shared/db/client';
+import type { Deps } from '../../shared/http';
+import { createPasswordHasher } from '../../shared/passwords';
+import { createObjectStorage } from '../../shared/storage';
+
+/**
+ * The Node entry: builds the dependencies for Node (embedded libSQL file, or a libSQL server
+ * URL) and hands them to the one app factory. The Workers entry is functions/worker.ts.
+ */
+export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps & { close(): void } {
+  const client = createClient({ url: config.database.url, authToken: config.database.authToken });
+  return {
+    config,
+    clock,
+    db: createDatabase(client),
+    storage: createObjectStorage(config.storage),
+    passwords: createPasswordHasher(config.bcryptCost),
+    accessTokens: createAccessTokens({ ...config.jwt }),
+    close: () => client.close(),
+  };
+}
+
+const require = createRequire(import.meta.url);
+
+/** On Node the docs page's script comes straight from the installed package. */
+export const nodeAssets: AssetFetcher = {
+  async fetch(request) {
+    if (new URL(request.url).pathname !== DOCS_SCRIPT_ASSET) return new Response(null, { status: 404 });
+    const file = require.resolve('@scalar/api-reference/browser/standalone.js');
+    return new Response(await readFile(file), { headers: { 'Content-Type': 'text/javascript' } });
+  },
+};
+
+export class PortInUseError extends Error {
+  constructor(readonly host: string, readonly port: number, what: string) {
+    super(`Port ${port} on ${host} is already in use, so the ${what} cannot start. Free it or choose another port.`);
+    this.name = 'PortInUseError';
+  }
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Listens on host:port (0 picks a free port); a port in use is a PortInUseError, not a crash. */
+export async function listenApi(deps: Deps, host: string, port: number): Promise<RunningServer> {
+  const app = createApp(deps, { assets: nodeAssets });
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: host });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port, 'API') : error),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${actual}`,
+    port: actual,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}

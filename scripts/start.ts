@@ -1,0 +1,60 @@
+/**
+ * `npm start`: the whole service on loopback with nothing to configure — data folder with
+ * generated secrets, migrations, the S3-protocol server with its bucket, and the API.
+ *
+ * Environment overrides: PORT (API, default 3000), STORAGE_PORT (default 9000),
+ * DATA_DIR (default .data), and any setting of shared/config.ts except the generated secrets.
+ */
+import path from 'node:path';
+import { ConfigError } from '../shared/config';
+import { PROJECT_ROOT, startLocalStack } from './lib/local-stack';
+import { PortInUseError } from './lib/node-runtime';
+
+const port = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    console.error(`${name} must be a port number (0–65535), got "${raw}".`);
+    process.exit(1);
+  }
+  return value;
+};
+
+const dataDir = path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data');
+const { PORT: _port, STORAGE_PORT: _storagePort, DATA_DIR: _dataDir, ...env } = process.env;
+
+try {
+  const stack = await startLocalStack({
+    dataDir,
+    apiPort: port('PORT', 3000),
+    storagePort: port('STORAGE_PORT', 9000),
+    env: { ...env, ENVIRONMENT: env.ENVIRONMENT === 'test' ? 'test' : 'development' },
+  });
+  console.log(`Secure file sharing is running (data in ${path.relative(process.cwd(), dataDir) || '.'}/).
+
+  API             ${stack.apiUrl}/api
+  API reference   ${stack.apiUrl}/api/docs
+  Health          ${stack.apiUrl}/api/health
+  Object storage  ${stack.storageUrl} (bucket "${stack.config.storage.bucket}", S3 protocol, signatures checked)
+
+Create the first ops user in another terminal:
+  npm run ops:create -- --username alice --email alice@example.com
+
+Press Ctrl+C to stop.`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (error) {
+  if (error instanceof PortInUseError || error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}

@@ -1,0 +1,165 @@
+import { z } from 'zod';
+
+/**
+ * All configuration, parsed from a flat string map (process.env on Node, bindings and secrets
+ * on Workers) in one place. In production a missing, short or well-known secret stops startup.
+ */
+
+/** Values seen in examples and tutorials; a deployment using one is as good as unprotected. */
+const KNOWN_PLACEHOLDERS = [
+  'changeme',
+  'change-me',
+  'change_me',
+  'secret',
+  'password',
+  'your-secret',
+  'your-secret-key',
+  'your_secret_key',
+  'supersecret',
+  'jwt-secret',
+  'replace-me',
+  'replace-with-a-long-random-secret',
+  'development-only-secret',
+  'test-secret',
+  'example',
+];
+
+export const MIN_SECRET_BYTES = 32;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const intFromString = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const bcryptCost = intFromString(10, 15, 10);
+
+/** The bcrypt cost alone, for operator tools that hash but serve nothing. */
+export function readBcryptCost(env: Record<string, string | undefined>): number {
+  const parsed = bcryptCost.safeParse(env.BCRYPT_COST);
+  if (!parsed.success) throw new ConfigError([`BCRYPT_COST: ${parsed.error.issues[0]?.message ?? 'invalid'}`]);
+  return parsed.data;
+}
+
+const envSchema = z.object({
+  ENVIRONMENT: z.enum(['production', 'development', 'test']).default('development'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000'),
+  JWT_SECRET: z.string().optional(),
+  LINK_SECRET: z.string().optional(),
+  JWT_ISSUER: z.string().min(1).default('secure-file-share'),
+  JWT_AUDIENCE: z.string().min(1).default('secure-file-share-api'),
+  ACCESS_TOKEN_TTL_SECONDS: intFromString(60, 3600, 900),
+  BCRYPT_COST: bcryptCost,
+  MAX_BODY_BYTES: intFromString(1024, 1024 * 1024, 64 * 1024),
+  DATABASE_URL: z.string().min(1).default('file:.data/app.db'),
+  DATABASE_AUTH_TOKEN: z.string().optional(),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9000'),
+  S3_BUCKET: z.string().min(3).max(63).default('files'),
+  S3_REGION: z.string().min(1).default('auto'),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+});
+
+export interface Config {
+  environment: 'production' | 'development' | 'test';
+  publicUrl: string;
+  jwt: { secret: string; issuer: string; audience: string; ttlSeconds: number };
+  linkSecret: string;
+  bcryptCost: number;
+  maxBodyBytes: number;
+  database: { url: string; authToken: string | undefined };
+  storage: {
+    endpoint: string;
+    bucket: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+  };
+}
+
+function secretProblems(name: string, value: string | undefined): string[] {
+  if (value === undefined || value === '') return [`${name} is missing`];
+  const problems: string[] = [];
+  if (new TextEncoder().encode(value).length < MIN_SECRET_BYTES) {
+    problems.push(`${name} is shorter than ${MIN_SECRET_BYTES} bytes`);
+  }
+  const lowered = value.toLowerCase();
+  if (KNOWN_PLACEHOLDERS.some((p) => lowered === p || lowered.startsWith(`${p}-`) || lowered.startsWith(`${p}_`))) {
+    problems.push(`${name} is a well-known placeholder, not a secret`);
+  } else if (new Set(value).size < 8) {
+    problems.push(`${name} has too little variety to be random`);
+  }
+  return problems;
+}
+
+/** Parses and checks configuration; throws ConfigError listing every problem at once. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const production = e.ENVIRONMENT === 'production';
+  const problems: string[] = [];
+
+  const secrets: Array<[string, string | undefined]> = [
+    ['JWT_SECRET', e.JWT_SECRET],
+    ['LINK_SECRET', e.LINK_SECRET],
+    ['S3_ACCESS_KEY_ID', e.S3_ACCESS_KEY_ID],
+    ['S3_SECRET_ACCESS_KEY', e.S3_SECRET_ACCESS_KEY],
+  ];
+  for (const [name, value] of secrets) {
+    if (name === 'S3_ACCESS_KEY_ID') {
+      if (!value) problems.push(`${name} is missing`);
+      continue; // an access key id is an identifier, not a secret: only its presence matters
+    }
+    if (production) problems.push(...secretProblems(name, value));
+    else if (!value) problems.push(`${name} is missing`);
+  }
+  if (e.JWT_SECRET && e.JWT_SECRET === e.LINK_SECRET) {
+    problems.push('JWT_SECRET and LINK_SECRET must be different keys');
+  }
+  if (production && !e.PUBLIC_URL.startsWith('https://')) {
+    problems.push('PUBLIC_URL must be an https:// URL in production');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    environment: e.ENVIRONMENT,
+    publicUrl: e.PUBLIC_URL.replace(/\/+$/, ''),
+    jwt: {
+      secret: e.JWT_SECRET as string,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      ttlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    },
+    linkSecret: e.LINK_SECRET as string,
+    bcryptCost: e.BCRYPT_COST,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    database: { url: e.DATABASE_URL, authToken: e.DATABASE_AUTH_TOKEN || undefined },
+    storage: {
+      endpoint: e.S3_ENDPOINT.replace(/\/+$/, ''),
+      bucket: e.S3_BUCKET,
+      region: e.S3_REGION,
+      accessKeyId: e.S3_ACCESS_KEY_ID as string,
+      secretAccessKey: e.S3_SECRET_ACCESS_KEY as string,
+    },
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * Describes an error for the operator's log without its payload: drizzle puts the bound
+ * parameters of a failed query (password hashes among them) into its message, so only names,
+ * codes, the innermost cause's message and stack frames are kept.
+ */
+export function describeError(error: unknown): Record<string, unknown> {
+  const chain: Array<{ name: string; code?: string }> = [];
+  let root: unknown = error;
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    chain.push({ name: e.name, ...(typeof code === 'string' ? { code } : {}) });
+    root = e;
+  }
+  const frames = error instanceof Error ? (error.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 8).map((l) => l.trim()) : [];
+  const rootMessage = root instanceof Error && root !== error ? root.message : error instanceof Error && !/params:/i.test(error.message) ? error.message : undefined;
+  return { chain, ...(rootMessage ? { message: rootMessage.split('\n')[0] } : {}), frames };
+}

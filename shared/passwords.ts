@@ -1,0 +1,31 @@
+import bcrypt from 'bcryptjs';
+
+/** bcrypt compares only the first 72 bytes; longer passwords are refused rather than truncated. */
+export const PASSWORD_MAX_BYTES = 72;
+export const PASSWORD_MIN_CHARS = 8;
+
+export const utf8Length = (value: string) => new TextEncoder().encode(value).length;
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+  /**
+   * Spends the same time as a real verification and always fails: used when the account does not
+   * exist, so timing does not reveal which usernames are registered.
+   */
+  verifyAgainstNobody(password: string): Promise<false>;
+}
+
+export function createPasswordHasher(cost: number): PasswordHasher {
+  if (!Number.isInteger(cost) || cost < 10) throw new Error('bcrypt cost must be at least 10');
+  let dummyHash: Promise<string> | undefined;
+  const dummy = () => (dummyHash ??= bcrypt.hash(crypto.randomUUID(), cost));
+  return {
+    hash: (password) => bcrypt.hash(password, cost),
+    verify: (password, hash) => bcrypt.compare(password, hash),
+    async verifyAgainstNobody(password) {
+      await bcrypt.compare(password, await dummy());
+      return false;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { ROLES } from './db/schema';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, utf8Length } from './passwords';
+
+/** zod schemas shared by several endpoints; each validates requests and documents the API. */
+
+export const Username = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(3, 'must be at least 3 characters')
+  .max(32, 'must be at most 32 characters')
+  .regex(/^[a-z0-9._-]+$/, 'may contain only letters, digits, dot, underscore and hyphen')
+  .meta({ description: '3–32 characters of [a-z0-9._-]; stored lower-case.', example: 'alice' });
+
+export const Email = z
+  .string()
+  .trim()
+  .max(254, 'must be at most 254 characters')
+  .pipe(z.email('must be an email address'))
+  .transform((v) => v.toLowerCase())
+  .meta({ description: 'Normalised to lower-case.', example: 'alice@example.com' });
+
+export const NewPassword = z
+  .string()
+  .refine((v) => [...v].length >= PASSWORD_MIN_CHARS, `must be at least ${PASSWORD_MIN_CHARS} characters`)
+  .refine((v) => utf8Length(v) <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8`)
+  .meta({ description: `At least ${PASSWORD_MIN_CHARS} characters and at most ${PASSWORD_MAX_BYTES} bytes of UTF-8 (bcrypt's limit; never truncated).` });
+
+export const Role = z.enum(ROLES);
+
+export const User = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    email: z.string(),
+    role: Role,
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'User' });
+
+export const UserEnvelope = z.object({ user: User });
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().meta({ description: 'Stable snake_case machine code.' }),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });

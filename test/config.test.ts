@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../shared/config';
+
+const strong = (seed: string) => `${seed}-Zq8vN3kLp0Xw7RtY2bHc5MdJ9fGs4Ue1`;
+const production = (overrides: Record<string, string | undefined> = {}) => ({
+  ENVIRONMENT: 'production',
+  PUBLIC_URL: 'https://files.example.com',
+  DATABASE_URL: 'libsql://db-org.turso.io',
+  DATABASE_AUTH_TOKEN: 'token',
+  S3_ENDPOINT: 'https://account.r2.cloudflarestorage.com',
+  S3_ACCESS_KEY_ID: 'key-id',
+  S3_SECRET_ACCESS_KEY: strong('s3'),
+  JWT_SECRET: strong('jwt'),
+  LINK_SECRET: strong('link'),
+  ...overrides,
+});
+
+const problemsOf = (env: Record<string, string | undefined>) => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('configuration in production', () => {
+  it('starts with strong, distinct secrets and an https public URL (the control)', () => {
+    const config = loadConfig(production());
+    expect(config.environment).toBe('production');
+    expect(config.jwt.ttlSeconds).toBe(900);
+    expect(config.bcryptCost).toBe(10);
+  });
+
+  it.each(['JWT_SECRET', 'LINK_SECRET', 'S3_SECRET_ACCESS_KEY'])('refuses a missing %s', (name) => {
+    expect(problemsOf(production({ [name]: undefined }))).toContain(`${name} is missing`);
+    expect(problemsOf(production({ [name]: '' }))).toContain(`${name} is missing`);
+  });
+
+  it.each(['JWT_SECRET', 'LINK_SECRET', 'S3_SECRET_ACCESS_KEY'])('refuses a %s shorter than 32 bytes', (name) => {
+    expect(problemsOf(production({ [name]: 'Zq8vN3kLp0Xw7RtY2bHc5MdJ9fGs4U' }))).toContain(`${name} is shorter than 32 bytes`);
+  });
+
+  it.each([
+    ['changeme-changeme-changeme-changeme'],
+    ['secret_secret_secret_secret_secret_secret'],
+    ['your-secret-key-and-it-is-long-enough-now'],
+    ['a'.repeat(64)],
+    ['0123012301230123012301230123012301230123'],
+  ])('refuses a well-known or patterned JWT_SECRET: %s', (value) => {
+    const problems = problemsOf(production({ JWT_SECRET: value }));
+    expect(problems.some((p) => p.startsWith('JWT_SECRET is a well-known placeholder') || p.startsWith('JWT_SECRET has too little variety'))).toBe(true);
+  });
+
+  it('refuses the same key for tokens and links (key separation)', () => {
+    expect(problemsOf(production({ LINK_SECRET: strong('jwt') }))).toContain('JWT_SECRET and LINK_SECRET must be different keys');
+  });
+
+  it('refuses a public URL that is not https', () => {
+    expect(problemsOf(production({ PUBLIC_URL: 'http://files.example.com' }))).toContain('PUBLIC_URL must be an https:// URL in production');
+  });
+
+  it('lists every problem at once', () => {
+    expect(problemsOf(production({ JWT_SECRET: undefined, LINK_SECRET: 'short' })).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each([
+    ['BCRYPT_COST', '9'],
+    ['BCRYPT_COST', 'ten'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '86400'],
+    ['ENVIRONMENT', 'staging'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(problemsOf(production({ [name]: value })).some((p) => p.startsWith(name))).toBe(true);
+  });
+});
+
+describe('configuration outside production', () => {
+  it('still requires the secrets to be present', () => {
+    expect(problemsOf({ ENVIRONMENT: 'development' })).toEqual(
+      expect.arrayContaining(['JWT_SECRET is missing', 'LINK_SECRET is missing', 'S3_SECRET_ACCESS_KEY is missing']),
+    );
+  });
+});

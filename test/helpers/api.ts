@@ -1,0 +1,65 @@
+/** A thin HTTP client for black-box tests: real fetch, real sockets, no app internals. */
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  json?: unknown;
+  body?: BodyInit;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export function apiClient(baseUrl: string) {
+  async function request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    let body = options.body;
+    if (options.json !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = JSON.stringify(options.json);
+    }
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const res = await fetch(`${baseUrl}${path}`, { method, headers, body, redirect: 'manual' });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    if (/json/.test(res.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  }
+
+  async function signup(username: string, password = 'correct horse battery', email = `${username}@example.com`) {
+    const res = await request<{ user: { id: string; username: string; email: string; role: string } }>('POST', '/api/auth/signup', {
+      json: { username, email, password },
+    });
+    if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${res.text}`);
+    return res.body.user;
+  }
+
+  async function login(username: string, password = 'correct horse battery') {
+    const res = await request<{ accessToken: string; user: { id: string; role: string } }>('POST', '/api/auth/login', {
+      json: { username, password },
+    });
+    if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
+    return res.body.accessToken;
+  }
+
+  return { request, signup, login, baseUrl };
+}
+
+export type ApiClient = ReturnType<typeof apiClient>;
+
+/** Every error must be problem+json with a stable code and nothing internal in it. */
+export function expectProblem(res: ApiResponse, status: number, code: string) {
+  const problem = res.body as { status?: number; code?: string; title?: string; detail?: string };
+  const ok =
+    res.status === status &&
+    (res.headers.get('content-type') ?? '').startsWith('application/problem+json') &&
+    problem?.status === status &&
+    problem?.code === code &&
+    typeof problem.title === 'string' &&
+    typeof problem.detail === 'string' &&
+    !/at .+\.(ts|js):\d+|SQLITE|node_modules|\/work\//i.test(res.text);
+  if (!ok) throw new Error(`expected ${status} ${code} problem+json, got ${res.status} ${res.headers.get('content-type')} ${res.text}`);
+}

@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../scripts/lib/local-stack';
+import { apiClient, type ApiClient } from './helpers/api';
+import { freePort, startTestStack, type TestStack, uniqueName } from './helpers/stack';
+
+const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+
+function run(script: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(tsx, [path.join(PROJECT_ROOT, 'scripts', script), ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...options.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+describe('npm run ops:create', () => {
+  let stack: TestStack;
+  let api: ApiClient;
+  beforeAll(async () => {
+    stack = await startTestStack();
+    api = apiClient(stack.apiUrl);
+  });
+  afterAll(() => stack?.close());
+
+  const create = (username: string, email: string, password: string) =>
+    run('ops-create.ts', ['--username', username, '--email', email], { env: { DATA_DIR: stack.dataDir }, input: `${password}\n` });
+
+  it('creates an ops user from a password on stdin, who can then sign in as ops', async () => {
+    const name = uniqueName('Ops');
+    const result = await create(name, `${name}@Example.com`, 'a long ops password');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Created ops user "${name.toLowerCase()}"`);
+    const token = await api.login(name, 'a long ops password');
+    const me = await api.request('GET', '/api/me', { token });
+    expect(me.body).toMatchObject({ user: { username: name.toLowerCase(), email: `${name.toLowerCase()}@example.com`, role: 'ops' } });
+  });
+
+  it('refuses a taken username in one line, creating nothing', async () => {
+    const name = uniqueName('taken');
+    await api.signup(name);
+    const result = await create(name, `other-${name}@example.com`, 'a long ops password');
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('That username is already taken.');
+  });
+
+  it('applies the same password rules as sign-up', async () => {
+    const short = await create(uniqueName('short'), `${uniqueName('s')}@example.com`, 'short');
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('password: must be at least 8 characters');
+    const long = await create(uniqueName('long'), `${uniqueName('l')}@example.com`, 'x'.repeat(73));
+    expect(long.code).toBe(1);
+    expect(long.stderr).toContain('password: must be at most 72 bytes');
+  });
+
+  it('refuses unknown options with the usage line', async () => {
+    const result = await run('ops-create.ts', ['--username', 'x', '--role', 'ops'], { env: { DATA_DIR: stack.dataDir } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Usage: npm run ops:create');
+  });
+});
+
+describe('npm start', () => {
+  let dataDir: string;
+  let blocker: Server;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'sfs-start-'));
+  });
+  afterAll(async () => {
+    blocker?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('says in one line that a port is in use, without a stack trace', async () => {
+    const port = await freePort();
+    blocker = createServer().listen(port, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const result = await run('start.ts', [], { env: { DATA_DIR: dataDir, PORT: String(port), STORAGE_PORT: String(await freePort()) } });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      `Port ${port} on 127.0.0.1 is already in use, so the API cannot start. Free it or choose another port.`,
+    );
+    // It got as far as preparing the data folder: secrets generated, owner-only.
+    const secrets = JSON.parse(await readFile(path.join(dataDir, 'secrets.json'), 'utf8'));
+    expect(Object.keys(secrets).sort()).toEqual(['jwtSecret', 'linkSecret', 'storageAccessKeyId', 'storageSecretAccessKey']);
+    expect(secrets.jwtSecret).not.toBe(secrets.linkSecret);
+    expect(Buffer.from(secrets.jwtSecret, 'base64url').length).toBe(32);
+    expect((await stat(path.join(dataDir, 'secrets.json'))).mode & 0o777).toBe(0o600);
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+  });
+});

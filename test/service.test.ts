@@ -1,0 +1,160 @@
+import { AwsClient } from 'aws4fetch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../shared/config';
+import { createNodeDeps, listenApi, type RunningServer } from '../scripts/lib/node-runtime';
+import { apiClient, expectProblem, type ApiClient } from './helpers/api';
+import { freePort, startTestStack, type TestStack } from './helpers/stack';
+
+let stack: TestStack;
+let api: ApiClient;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  api = apiClient(stack.apiUrl);
+});
+afterAll(() => stack?.close());
+
+describe('the S3-protocol server the suite runs against', () => {
+  const url = () => `${stack.storageUrl}/${stack.config.storage.bucket}`;
+  const client = (secretAccessKey: string) =>
+    new AwsClient({ accessKeyId: stack.secrets.storageAccessKeyId, secretAccessKey, service: 's3', region: 'us-east-1' });
+
+  it('accepts a request signed with the stack credentials (the control)', async () => {
+    const res = await client(stack.secrets.storageSecretAccessKey).fetch(url(), { method: 'GET' });
+    expect(res.status).toBe(200);
+  });
+
+  it('refuses a request signed with the wrong secret', async () => {
+    const res = await client('wrong-secret-wrong-secret-wrong-secret').fetch(url(), { method: 'GET' });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('SignatureDoesNotMatch');
+  });
+
+  it("refuses the server's built-in default credentials", async () => {
+    const res = await new AwsClient({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', service: 's3', region: 'us-east-1' }).fetch(url());
+    expect(res.status).toBe(403);
+  });
+
+  it('refuses a presigned URL after its expiry', async () => {
+    const aws = client(stack.secrets.storageSecretAccessKey);
+    const presign = (datetime: string) =>
+      aws.sign(`${url()}?X-Amz-Expires=60`, { method: 'GET', aws: { signQuery: true, datetime } });
+    const compact = (d: Date) => d.toISOString().replace(/[-:]|\.\d{3}/g, '');
+    const fresh = await fetch(await presign(compact(new Date())));
+    expect(fresh.status).toBe(200);
+    const expired = await fetch(await presign(compact(new Date(Date.now() - 120_000))));
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toContain('AccessDenied');
+  });
+});
+
+describe('GET /api/health', () => {
+  it('answers 200 when the database and the storage answer', async () => {
+    const res = await api.request('GET', '/api/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', checks: { database: 'ok', storage: 'ok' } });
+  });
+
+  describe('with a dependency down', () => {
+    const servers: RunningServer[] = [];
+    const closers: Array<() => void> = [];
+    afterAll(async () => {
+      for (const s of servers) await s.close();
+      for (const c of closers) c();
+    });
+
+    async function apiWith(overrides: Record<string, string>) {
+      const config = loadConfig({
+        ENVIRONMENT: 'test',
+        DATABASE_URL: stack.databaseUrl,
+        S3_ENDPOINT: stack.storageUrl,
+        S3_REGION: 'us-east-1',
+        S3_ACCESS_KEY_ID: stack.secrets.storageAccessKeyId,
+        S3_SECRET_ACCESS_KEY: stack.secrets.storageSecretAccessKey,
+        JWT_SECRET: stack.secrets.jwtSecret,
+        LINK_SECRET: stack.secrets.linkSecret,
+        ...overrides,
+      });
+      const deps = createNodeDeps(config);
+      closers.push(deps.close);
+      const server = await listenApi(deps, '127.0.0.1', 0);
+      servers.push(server);
+      return apiClient(server.url);
+    }
+
+    it('names the storage when it is unreachable (503)', async () => {
+      const down = await apiWith({ S3_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
+      const res = await down.request('GET', '/api/health');
+      expectProblem(res, 503, 'dependency_unavailable');
+      expect(res.body).toMatchObject({ checks: { database: 'ok', storage: 'unavailable' } });
+    });
+
+    it('names the storage when it refuses our credentials (503)', async () => {
+      const refused = await apiWith({ S3_SECRET_ACCESS_KEY: 'not-the-secret-not-the-secret-00' });
+      const res = await refused.request('GET', '/api/health');
+      expectProblem(res, 503, 'dependency_unavailable');
+      expect(res.body).toMatchObject({ checks: { database: 'ok', storage: 'unavailable' } });
+    });
+
+    it('names the database when it is unreachable (503), and sign-up says 503 without writing', async () => {
+      const down = await apiWith({ DATABASE_URL: `http://127.0.0.1:${await freePort()}` });
+      const res = await down.request('GET', '/api/health');
+      expectProblem(res, 503, 'dependency_unavailable');
+      expect(res.body).toMatchObject({ checks: { database: 'unavailable', storage: 'ok' } });
+      const signup = await down.request('POST', '/api/auth/signup', {
+        json: { username: 'nobody-here', email: 'nobody-here@example.com', password: 'correct horse battery' },
+      });
+      expectProblem(signup, 503, 'dependency_unavailable');
+      expect(signup.headers.get('retry-after')).toBe('5');
+    });
+  });
+});
+
+describe('GET /api/openapi.json', () => {
+  it('is an OpenAPI 3.1 document generated from the route schemas', async () => {
+    const res = await api.request<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>('GET', '/api/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toMatch(/^3\.1\./);
+    for (const path of ['/api/auth/signup', '/api/auth/login', '/api/auth/logout', '/api/me', '/api/health']) {
+      expect(Object.keys(res.body.paths)).toContain(path);
+    }
+    expect(JSON.stringify(res.body.paths['/api/auth/signup'])).toContain('#/components/schemas/SignupRequest');
+    expect(res.body.components.schemas.SignupRequest).toMatchObject({
+      type: 'object',
+      required: ['username', 'email', 'password'],
+      additionalProperties: false,
+    });
+  });
+
+  it('every route that is not public refuses a caller without credentials (deny by default)', async () => {
+    const doc = (await api.request<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>('GET', '/api/openapi.json')).body;
+    let checked = 0;
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const isPublic = Array.isArray(operation.security) && operation.security.length === 0;
+        if (isPublic) continue;
+        const concrete = path.replace(/\{\w+\}/g, '00000000-0000-4000-8000-000000000000');
+        const res = await api.request(method.toUpperCase(), concrete, method === 'get' ? {} : { json: {} });
+        expectProblem(res, 401, 'unauthenticated');
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('GET /api/docs', () => {
+  it('serves the interactive reference with its script from this server, not a CDN', async () => {
+    const res = await api.request('GET', '/api/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.text).toContain('/api/openapi.json');
+    expect(res.text).toContain('src="/api/docs/scalar.js"');
+    expect(res.text).not.toMatch(/cdn\.|jsdelivr|unpkg/);
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const script = await fetch(`${stack.apiUrl}/api/docs/scalar.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+  });
+});
