@@ -33,10 +33,11 @@ export interface WorkerEnv {
   ASSETS?: AssetFetcher;
 }
 
-let cached: { env: WorkerEnv; app: App } | undefined;
+// Bindings and secrets are fixed for the life of an isolate, so the app is built once.
+let cached: App | undefined;
 
 function appFor(env: WorkerEnv): App {
-  if (cached?.env === env) return cached.app;
+  if (cached) return cached;
   const { ASSETS, ...vars } = env;
   const config = loadConfig({ ...vars });
   const client = createClient({ url: config.database.url, authToken: config.database.authToken });
@@ -51,7 +52,7 @@ function appFor(env: WorkerEnv): App {
     },
     ASSETS ? { assets: ASSETS } : {},
   );
-  cached = { env, app };
+  cached = app;
   return app;
 }
 

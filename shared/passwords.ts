@@ -18,13 +18,13 @@ export interface PasswordHasher {
 
 export function createPasswordHasher(cost: number): PasswordHasher {
   if (!Number.isInteger(cost) || cost < 10) throw new Error('bcrypt cost must be at least 10');
-  let dummyHash: Promise<string> | undefined;
-  const dummy = () => (dummyHash ??= bcrypt.hash(crypto.randomUUID(), cost));
+  // Computed up front, so even the first unknown-user login costs exactly one compare.
+  const dummyHash = bcrypt.hash(crypto.randomUUID(), cost);
   return {
     hash: (password) => bcrypt.hash(password, cost),
     verify: (password, hash) => bcrypt.compare(password, hash),
     async verifyAgainstNobody(password) {
-      await bcrypt.compare(password, await dummy());
+      await bcrypt.compare(password, await dummyHash);
       return false;
     },
   };

@@ -1,0 +1,50 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../scripts/lib/local-stack';
+
+/** The layout rules of CONVENTIONS.md, checked so a slip fails the build instead of the edge deploy. */
+async function sources(folder: string): Promise<Array<{ file: string; text: string }>> {
+  const entries = await readdir(path.join(PROJECT_ROOT, folder), { recursive: true, withFileTypes: true });
+  return Promise.all(
+    entries
+      .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+      .map(async (e) => {
+        const file = path.relative(PROJECT_ROOT, path.join(e.parentPath, e.name));
+        return { file, text: await readFile(path.join(PROJECT_ROOT, file), 'utf8') };
+      }),
+  );
+}
+
+const imports = (text: string) => [...text.matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] ?? '');
+
+describe('architecture', () => {
+  it('functions/ and shared/ use Web-standard APIs only: no node: imports, no Node-only packages', async () => {
+    const files = [...(await sources('functions')), ...(await sources('shared'))];
+    expect(files.length).toBeGreaterThan(10);
+    const offenders = files.flatMap(({ file, text }) =>
+      imports(text)
+        .filter((m) => m.startsWith('node:') || m === '@libsql/client' || m === '@hono/node-server' || /^(fs|path|os|crypto|http|net|child_process)$/.test(m))
+        .map((m) => `${file} imports ${m}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('shared/ never imports from functions/', async () => {
+    const offenders = (await sources('shared')).flatMap(({ file, text }) =>
+      imports(text).filter((m) => m.includes('functions/')).map((m) => `${file} imports ${m}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('every endpoint module under functions/ is registered, and exports its route and handlers', async () => {
+    const { endpoints } = await import('../functions/routes');
+    const modules = (await sources('functions')).filter(({ file }) => file.split(path.sep).length === 3);
+    expect(endpoints.length).toBe(modules.length);
+    for (const endpoint of endpoints) {
+      expect(endpoint.route.path.startsWith('/api/')).toBe(true);
+      expect(['public', 'user', 'ops', 'client']).toContain(endpoint.route.access);
+      expect(endpoint.handlers.length).toBeGreaterThan(0);
+    }
+  });
+});
