@@ -39,7 +39,9 @@ let cached: App | undefined;
 function appFor(env: WorkerEnv): App {
   if (cached) return cached;
   const { ASSETS, ...vars } = env;
-  const config = loadConfig({ ...vars });
+  // Fail closed: a deployment that forgot ENVIRONMENT (wrangler environments do not inherit
+  // [vars]) gets the production checks, not the development defaults.
+  const config = loadConfig({ ...vars, ENVIRONMENT: vars.ENVIRONMENT ?? 'production' });
   const client = createClient({ url: config.database.url, authToken: config.database.authToken });
   const app = createApp(
     {

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { readBcryptCost } from '../shared/config';
 import { createDatabase } from '../shared/db/client';
 import { ApiError } from '../shared/errors';
+import { describeError } from '../shared/log';
 import { createPasswordHasher } from '../shared/passwords';
 import { Email, NewPassword, Username } from '../shared/schemas';
 import { createUser } from '../shared/users';
@@ -84,7 +85,14 @@ try {
   console.log(`Created ops user "${user.username}" (${user.email}), id ${user.id}.`);
 } catch (error) {
   if (error instanceof ApiError) fail(error.detail);
-  throw error;
+  // Never the driver's message: drizzle puts the bound values, the password hash among them, in it.
+  const { chain, message } = describeError(error);
+  const missingTables = typeof message === 'string' && /no such table/i.test(message);
+  fail(
+    missingTables
+      ? 'The database has no users table yet: apply the migrations first.'
+      : `Could not create the user (${chain.map((c) => c.code ?? c.name).join(' < ')}${message ? `: ${message}` : ''}).`,
+  );
 } finally {
   client.close();
 }

@@ -11,6 +11,7 @@ import type { Role } from './db/schema';
  */
 export const ACCESS_TOKEN_ALG = 'HS256';
 export const ACCESS_TOKEN_TYP = 'at+jwt';
+const CLOCK_SKEW_SECONDS = 5;
 
 export interface AccessTokenClaims {
   userId: string;
@@ -56,9 +57,13 @@ export function createAccessTokens(options: {
           currentDate: now,
         });
         const role = payload.role;
-        if (typeof payload.sub !== 'string' || (role !== 'ops' && role !== 'client') || typeof payload.iat !== 'number') {
+        if (typeof payload.sub !== 'string' || (role !== 'ops' && role !== 'client') || typeof payload.iat !== 'number' || !Number.isFinite(payload.iat)) {
           return null;
         }
+        // Never older than the lifetime we issue, whatever its exp says, and never from the future
+        // (beyond clock skew between instances). Checked here in ms: jose's maxTokenAge floors "now".
+        const ageSeconds = now.getTime() / 1000 - payload.iat;
+        if (ageSeconds > options.ttlSeconds || ageSeconds < -CLOCK_SKEW_SECONDS) return null;
         return { userId: payload.sub, role, issuedAt: new Date(payload.iat * 1000) };
       } catch (error) {
         if (error instanceof errors.JOSEError) return null;

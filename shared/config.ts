@@ -94,11 +94,21 @@ export interface Config {
   };
 }
 
+/**
+ * Bytes of key material a secret carries: a hex string holds half a byte per character, a
+ * base64 one three quarters, anything else is taken at its UTF-8 length.
+ */
+function secretStrengthBytes(value: string): number {
+  if (/^[0-9a-f]+$/i.test(value)) return Math.floor(value.length / 2);
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) return Math.floor((value.replace(/=+$/, '').length * 3) / 4);
+  return new TextEncoder().encode(value).length;
+}
+
 function secretProblems(name: string, value: string | undefined): string[] {
   if (value === undefined || value === '') return [`${name} is missing`];
   const problems: string[] = [];
-  if (new TextEncoder().encode(value).length < MIN_SECRET_BYTES) {
-    problems.push(`${name} is shorter than ${MIN_SECRET_BYTES} bytes`);
+  if (secretStrengthBytes(value) < MIN_SECRET_BYTES) {
+    problems.push(`${name} is shorter than ${MIN_SECRET_BYTES} bytes of key material`);
   }
   const lowered = value.toLowerCase();
   if (KNOWN_PLACEHOLDERS.some((p) => lowered === p || lowered.startsWith(`${p}-`) || lowered.startsWith(`${p}_`))) {
@@ -136,8 +146,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.JWT_SECRET && e.JWT_SECRET === e.LINK_SECRET) {
     problems.push('JWT_SECRET and LINK_SECRET must be different keys');
   }
-  if (production && !e.PUBLIC_URL.startsWith('https://')) {
-    problems.push('PUBLIC_URL must be an https:// URL in production');
+  if (production) {
+    if (!e.PUBLIC_URL.startsWith('https://')) problems.push('PUBLIC_URL must be an https:// URL in production');
+    // The local defaults must never be what production quietly falls back to.
+    for (const name of ['PUBLIC_URL', 'DATABASE_URL', 'S3_ENDPOINT'] as const) {
+      if (!env[name]) problems.push(`${name} must be set in production`);
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
 

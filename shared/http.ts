@@ -87,7 +87,7 @@ export function guard(route: RouteDefinition): MiddlewareHandler<AppEnv> {
     if (!claims) throw unauthenticated('The access token is invalid or has expired.');
     const user = await findUserById(db, claims.userId);
     // A deleted user, a changed role, or a token issued before the last logout: refuse.
-    if (!user || user.role !== claims.role || claims.issuedAt.getTime() < user.tokensValidAfter.getTime()) {
+    if (!user || user.role !== claims.role || claims.issuedAt.getTime() <= user.tokensValidAfter.getTime()) {
       throw unauthenticated('The access token has been revoked.');
     }
     if (route.access !== 'user' && user.role !== route.access) throw forbidden();

@@ -3,7 +3,7 @@
  * parameters of a failed query (password hashes among them) into its message, so only names,
  * codes, the innermost cause's message and stack frames are kept.
  */
-export function describeError(error: unknown): Record<string, unknown> {
+export function describeError(error: unknown): { chain: Array<{ name: string; code?: string }>; message?: string; frames: string[] } {
   const chain: Array<{ name: string; code?: string }> = [];
   let root: unknown = error;
   for (let e: unknown = error; e instanceof Error; e = e.cause) {

@@ -1,5 +1,6 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import type { RouteDefinition } from './http';
+import { Problem } from './schemas';
 
 /**
  * The OpenAPI 3.1 document, generated from the same route definitions and zod schemas that the
@@ -17,8 +18,23 @@ export function buildOpenApiDocument(routes: RouteDefinition[], serverUrl: strin
           : {}),
       };
     }
-    if (route.access !== 'public' && !route.responses[401]) {
-      responses['401'] = { description: 'Missing, invalid, expired or revoked access token.' };
+    // The answers every route of that kind can give, from the shared middleware.
+    const problem = { content: { 'application/problem+json': { schema: Problem } } };
+    const common: Record<string, string> = {
+      ...(route.access !== 'public' ? { '401': 'Missing, invalid, expired or revoked access token (`unauthenticated`).' } : {}),
+      ...(route.access === 'ops' || route.access === 'client' ? { '403': `Signed in, but not as ${route.access} (\`forbidden\`).` } : {}),
+      ...(route.request?.body
+        ? {
+            '400': 'Malformed JSON (`malformed_json`) or invalid fields (`validation_failed`, with `errors`).',
+            '413': 'Request body over the configured limit (`payload_too_large`).',
+            '415': 'Body not sent as application/json (`unsupported_media_type`).',
+          }
+        : {}),
+      '503': 'The database or the object storage is unavailable (`dependency_unavailable`); nothing was changed.',
+    };
+    for (const [status, description] of Object.entries(common)) {
+      const key = status as `${1 | 2 | 3 | 4 | 5}${string}`;
+      responses[key] ??= { description, ...problem };
     }
     const operation: ZodOpenApiOperationObject = {
       operationId: route.operationId,

@@ -14,6 +14,11 @@ export interface PasswordHasher {
    * exist, so timing does not reveal which usernames are registered.
    */
   verifyAgainstNobody(password: string): Promise<false>;
+  /**
+   * True when the hash was made at another cost than the configured one. Login then rehashes, so
+   * every stored hash converges on one cost and timing cannot tell accounts apart by theirs.
+   */
+  needsRehash(hash: string): boolean;
 }
 
 export function createPasswordHasher(cost: number): PasswordHasher {
@@ -23,6 +28,13 @@ export function createPasswordHasher(cost: number): PasswordHasher {
   return {
     hash: (password) => bcrypt.hash(password, cost),
     verify: (password, hash) => bcrypt.compare(password, hash),
+    needsRehash(hash) {
+      try {
+        return bcrypt.getRounds(hash) !== cost;
+      } catch {
+        return true;
+      }
+    },
     async verifyAgainstNobody(password) {
       await bcrypt.compare(password, await dummyHash);
       return false;

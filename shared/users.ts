@@ -57,6 +57,10 @@ export async function createUser(
   return row;
 }
 
+export async function updatePasswordHash(db: Database, userId: string, passwordHash: string): Promise<void> {
+  await db.update(users).set({ passwordHash }).where(eq(users.id, userId));
+}
+
 /** Every access token issued to the user before `now` stops working. */
 export async function revokeAccessTokens(db: Database, userId: string, now: Date): Promise<void> {
   await db.update(users).set({ tokensValidAfter: now }).where(eq(users.id, userId));

@@ -1,4 +1,5 @@
-import { SignJWT, UnsecuredJWT, decodeJwt } from 'jose';
+import bcrypt from 'bcryptjs';
+import { SignJWT, decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, expectProblem, type ApiClient } from './helpers/api';
 import { startTestStack, type TestStack, uniqueName } from './helpers/stack';
@@ -11,6 +12,13 @@ beforeAll(async () => {
   api = apiClient(stack.apiUrl);
 });
 afterAll(() => stack?.close());
+
+/** The next code point in place of the last one: for é, 😀 and ASCII only the final UTF-8 byte differs. */
+const changeLastByte = (value: string) => {
+  const chars = [...value];
+  const last = chars.pop() ?? '';
+  return chars.join('') + String.fromCodePoint((last.codePointAt(0) ?? 0) + 1);
+};
 
 const signupBody = (username: string, overrides: Record<string, unknown> = {}) => ({
   username,
@@ -101,7 +109,8 @@ describe('POST /api/auth/signup', () => {
       } else {
         // Accepted passwords work in full: the last byte matters, nothing was truncated.
         expect(await api.login(name, password)).toEqual(expect.any(String));
-        const lastChanged = password.slice(0, -1) + (password.endsWith('a') ? 'b' : 'a');
+        const lastChanged = changeLastByte(password);
+        expect(new TextEncoder().encode(lastChanged).length).toBe(new TextEncoder().encode(password).length);
         const wrong = await api.request('POST', '/api/auth/login', { json: { username: name, password: lastChanged } });
         expectProblem(wrong, 401, 'unauthenticated');
       }
@@ -205,7 +214,17 @@ describe('GET /api/me and the access token rules', () => {
     ['no Authorization header', async () => ({})],
     ['a Basic scheme', async () => ({ authorization: 'Basic dXNlcjpwYXNz' })],
     ['garbage', async () => ({ authorization: 'Bearer not.a.token' })],
-    ['alg none', async () => ({ authorization: `Bearer ${new UnsecuredJWT({ role: 'client' }).setSubject(user.id).setIssuer('secure-file-share').setAudience('secure-file-share-api').setIssuedAt().setExpirationTime('10m').encode()}` })],
+    ['alg none (otherwise a perfect token: typ, jti, every claim)', async () => {
+      const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+      const now = Date.now() / 1000;
+      const payload = { role: 'client', sub: user.id, iss: 'secure-file-share', aud: 'secure-file-share-api', iat: now, exp: Math.floor(now) + 600, jti: crypto.randomUUID() };
+      return { authorization: `Bearer ${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(payload)}.` };
+    }],
+    ['another token type (typ JWT) signed with the real key', async () => ({
+      authorization: `Bearer ${await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(user.id).setIssuer('secure-file-share').setAudience('secure-file-share-api').setIssuedAt(Date.now() / 1000).setExpirationTime('10m').setJti(crypto.randomUUID()).sign(key())}`,
+    })],
+    ['a token older than the access-token lifetime, whatever its exp', async () => ({ authorization: `Bearer ${await sign('HS256', key(), (j) => j.setIssuedAt(Date.now() / 1000 - 3600).setExpirationTime('1h'))}` })],
+    ['an absurd iat', async () => ({ authorization: `Bearer ${await sign('HS256', key(), (j) => j.setIssuedAt(1e300))}` })],
     ['another algorithm with the same key (HS512)', async () => ({ authorization: `Bearer ${await sign('HS512', key())}` })],
     ['another key', async () => ({ authorization: `Bearer ${await sign('HS256', new TextEncoder().encode('a-completely-different-key-of-32-bytes!'))}` })],
     ['an expired token', async () => ({ authorization: `Bearer ${await sign('HS256', key(), (j) => j.setIssuedAt(Math.floor(Date.now() / 1000) - 3600).setExpirationTime(Math.floor(Date.now() / 1000) - 60))}` })],
@@ -246,6 +265,19 @@ describe('GET /api/me and the access token rules', () => {
   });
 });
 
+describe('bcrypt cost', () => {
+  it('a hash made at another cost is redone at the configured cost on the next login', async () => {
+    const name = uniqueName('cost');
+    const user = await api.signup(name);
+    await stack.sql.execute({ sql: 'update users set password_hash = ? where id = ?', args: [await bcrypt.hash('correct horse battery', 11), user.id] });
+    await api.login(name);
+    const row = await stack.sql.execute({ sql: 'select password_hash from users where id = ?', args: [user.id] });
+    const hash = String(row.rows[0]?.password_hash);
+    expect(bcrypt.getRounds(hash)).toBe(10);
+    expect(await bcrypt.compare('correct horse battery', hash)).toBe(true);
+  });
+});
+
 describe('POST /api/auth/logout', () => {
   it('revokes every token issued before it, and a login right after works', async () => {
     const name = uniqueName('bye');
@@ -276,5 +308,22 @@ describe('POST /api/auth/logout', () => {
 
   it('needs credentials', async () => {
     expectProblem(await api.request('POST', '/api/auth/logout'), 401, 'unauthenticated');
+  });
+});
+
+describe('the unknown-user path does the same bcrypt work', () => {
+  it('compares against a hash of the configured cost, exactly once', async () => {
+    const { createPasswordHasher } = await import('../shared/passwords');
+    const { vi } = await import('vitest');
+    const hasher = createPasswordHasher(10);
+    const compare = vi.spyOn(bcrypt, 'compare');
+    try {
+      expect(await hasher.verifyAgainstNobody('whatever it is')).toBe(false);
+      expect(compare).toHaveBeenCalledTimes(1);
+      const hash = compare.mock.calls[0]?.[1];
+      expect(typeof hash === 'string' && bcrypt.getRounds(hash)).toBe(10);
+    } finally {
+      compare.mockRestore();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../shared/config';
 
-const strong = (seed: string) => `${seed}-Zq8vN3kLp0Xw7RtY2bHc5MdJ9fGs4Ue1`;
+const strong = (seed: string) => `${seed}-Zq8vN3kLp0Xw7RtY2bHc5MdJ9fGs4Ue1aK6pW0rT3yQ8zL5x`;
 const production = (overrides: Record<string, string | undefined> = {}) => ({
   ENVIRONMENT: 'production',
   PUBLIC_URL: 'https://files.example.com',
@@ -39,7 +39,7 @@ describe('configuration in production', () => {
   });
 
   it.each(['JWT_SECRET', 'LINK_SECRET', 'S3_SECRET_ACCESS_KEY'])('refuses a %s shorter than 32 bytes', (name) => {
-    expect(problemsOf(production({ [name]: 'Zq8vN3kLp0Xw7RtY2bHc5MdJ9fGs4U' }))).toContain(`${name} is shorter than 32 bytes`);
+    expect(problemsOf(production({ [name]: 'Zq8vN3kLp0Xw7RtY2bHc5Md!' }))).toContain(`${name} is shorter than 32 bytes of key material`);
   });
 
   it.each([
@@ -51,6 +51,15 @@ describe('configuration in production', () => {
   ])('refuses a well-known or patterned JWT_SECRET: %s', (value) => {
     const problems = problemsOf(production({ JWT_SECRET: value }));
     expect(problems.some((p) => p.startsWith('JWT_SECRET is a well-known placeholder') || p.startsWith('JWT_SECRET has too little variety'))).toBe(true);
+  });
+
+  it('counts key material, not characters: 32 hex characters are only 16 bytes', () => {
+    expect(problemsOf(production({ JWT_SECRET: '9f86d081884c7d659a2feaa0c55ad015' }))).toContain('JWT_SECRET is shorter than 32 bytes of key material');
+    expect(problemsOf(production({ JWT_SECRET: '9f86d081884c7d659a2feaa0c55ad0159f86d081884c7d659a2feaa0c55ad01a' }))).toEqual([]);
+  });
+
+  it.each(['PUBLIC_URL', 'DATABASE_URL', 'S3_ENDPOINT'])('refuses to fall back to a local default for %s', (name) => {
+    expect(problemsOf(production({ [name]: undefined }))).toContain(`${name} must be set in production`);
   });
 
   it('refuses the same key for tokens and links (key separation)', () => {

@@ -54,6 +54,19 @@ describe('npm run ops:create', () => {
     const result = await create(name, `other-${name}@example.com`, 'a long ops password');
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe('That username is already taken.');
+    const rows = await stack.sql.execute({ sql: 'select count(*) as n from users where email = ?', args: [`other-${name}@example.com`] });
+    expect(rows.rows[0]?.n).toBe(0);
+  });
+
+  it('reports a database it cannot use in one line, without the driver message (which carries the hash)', async () => {
+    const result = await run('ops-create.ts', ['--username', uniqueName('x'), '--email', 'x@example.com'], {
+      env: { DATABASE_URL: `http://127.0.0.1:${await freePort()}` },
+      input: 'a long ops password\n',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^Could not create the user/);
+    expect(result.stderr).not.toMatch(/\$2[aby]\$|params|insert into/i);
   });
 
   it('applies the same password rules as sign-up', async () => {

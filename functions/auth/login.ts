@@ -3,7 +3,7 @@ import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
 import { unauthenticated } from '../../shared/errors';
 import { PASSWORD_MAX_BYTES, utf8Length } from '../../shared/passwords';
 import { Problem, User } from '../../shared/schemas';
-import { findUserByLogin, toPublicUser } from '../../shared/users';
+import { findUserByLogin, toPublicUser, updatePasswordHash } from '../../shared/users';
 
 const LoginRequest = z
   .strictObject({
@@ -46,6 +46,9 @@ export const handlers = factory.createHandlers(guard(route), ...jsonBody(LoginRe
   // Unknown user and wrong password cost the same bcrypt work and give the same answer.
   const ok = user ? await passwords.verify(password, user.passwordHash) : await passwords.verifyAgainstNobody(password);
   if (!user || !ok) throw unauthenticated('Wrong username or password.');
+  if (passwords.needsRehash(user.passwordHash)) {
+    await updatePasswordHash(db, user.id, await passwords.hash(password));
+  }
   const { token, expiresIn } = await accessTokens.issue(user, clock.now());
   c.header('Cache-Control', 'no-store');
   return c.json({ accessToken: token, tokenType: 'Bearer' as const, expiresIn, user: toPublicUser(user) }, 200);

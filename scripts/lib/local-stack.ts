@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { createClient } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
-import { loadConfig, type Config } from '../../shared/config';
+import { z } from 'zod';
+import { ConfigError, loadConfig, type Config } from '../../shared/config';
 import { createNodeDeps, listenApi, PortInUseError, type RunningServer } from './node-runtime';
 
 /**
@@ -28,17 +29,39 @@ export interface LocalSecrets {
 
 const randomSecret = () => randomBytes(32).toString('base64url');
 
+const localSecretsSchema = z.object({
+  jwtSecret: z.string().min(32),
+  linkSecret: z.string().min(32),
+  storageAccessKeyId: z.string().min(1),
+  storageSecretAccessKey: z.string().min(32),
+});
+
+const parseJsonOrUndefined = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
 /** Creates the data folder (0700) and, on first use, its secrets file (0600). */
 export async function ensureDataDir(dataDir: string): Promise<LocalSecrets> {
+  // mkdir's mode applies only to a folder it creates: an existing folder (DATA_DIR=. say) is left as it is.
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  await chmod(dataDir, 0o700);
   const file = path.join(dataDir, 'secrets.json');
+  let text: string | undefined;
   try {
-    const secrets = JSON.parse(await readFile(file, 'utf8')) as LocalSecrets;
-    if ((await stat(file)).mode & 0o077) await chmod(file, 0o600);
-    return secrets;
+    text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (text !== undefined) {
+    const parsed = localSecretsSchema.safeParse(parseJsonOrUndefined(text));
+    if (!parsed.success) {
+      throw new ConfigError([`${file} is damaged; move it away to generate new secrets (existing sessions end).`]);
+    }
+    if ((await stat(file)).mode & 0o077) await chmod(file, 0o600);
+    return parsed.data;
   }
   const secrets: LocalSecrets = {
     jwtSecret: randomSecret(),

@@ -1,3 +1,10 @@
+const PROJECT_ROOT = new URL('../..', import.meta.url).pathname;
+/** What must never appear in a response: stack frames, SQL and driver messages, hashes, our paths. */
+const LEAK = new RegExp(
+  [String.raw`at .+\.(ts|js):\d+`, 'SQLITE', 'Failed query', 'params:', 'node_modules', String.raw`\$2[aby]\$\d\d\$`, PROJECT_ROOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')].join('|'),
+  'i',
+);
+
 /** A thin HTTP client for black-box tests: real fetch, real sockets, no app internals. */
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -60,6 +67,6 @@ export function expectProblem(res: ApiResponse, status: number, code: string) {
     problem?.code === code &&
     typeof problem.title === 'string' &&
     typeof problem.detail === 'string' &&
-    !/at .+\.(ts|js):\d+|SQLITE|node_modules|\/work\//i.test(res.text);
+    !LEAK.test(res.text);
   if (!ok) throw new Error(`expected ${status} ${code} problem+json, got ${res.status} ${res.headers.get('content-type')} ${res.text}`);
 }
