@@ -23,6 +23,8 @@ export interface WorkerEnv {
   ACCESS_TOKEN_TTL_SECONDS?: string;
   BCRYPT_COST?: string;
   MAX_BODY_BYTES?: string;
+  MAX_UPLOAD_BYTES?: string;
+  UPLOAD_URL_TTL_SECONDS?: string;
   DATABASE_URL?: string;
   DATABASE_AUTH_TOKEN?: string;
   S3_ENDPOINT?: string;

@@ -68,6 +68,8 @@ const envSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: intFromString(60, 3600, 900),
   BCRYPT_COST: bcryptCost,
   MAX_BODY_BYTES: intFromString(1024, 1024 * 1024, 64 * 1024),
+  MAX_UPLOAD_BYTES: intFromString(1024, 5 * 1024 * 1024 * 1024, 100 * 1024 * 1024),
+  UPLOAD_URL_TTL_SECONDS: intFromString(1, 900, 900),
   DATABASE_URL: z.string().min(1).default('file:.data/app.db'),
   DATABASE_AUTH_TOKEN: z.string().optional(),
   S3_ENDPOINT: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9000'),
@@ -84,6 +86,7 @@ export interface Config {
   linkSecret: string;
   bcryptCost: number;
   maxBodyBytes: number;
+  uploads: { maxBytes: number; urlTtlSeconds: number };
   database: { url: string; authToken: string | undefined };
   storage: {
     endpoint: string;
@@ -167,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     linkSecret: e.LINK_SECRET as string,
     bcryptCost: e.BCRYPT_COST,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    uploads: { maxBytes: e.MAX_UPLOAD_BYTES, urlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS },
     database: { url: e.DATABASE_URL, authToken: e.DATABASE_AUTH_TOKEN || undefined },
     storage: {
       endpoint: e.S3_ENDPOINT.replace(/\/+$/, ''),

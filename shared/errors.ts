@@ -19,6 +19,11 @@ export type ErrorCode =
   | 'conflict'
   | 'username_taken'
   | 'email_taken'
+  | 'unsupported_file_type'
+  | 'file_too_large'
+  | 'invalid_file_content'
+  | 'upload_missing'
+  | 'already_completed'
   | 'rate_limited'
   | 'dependency_unavailable'
   | 'internal_error';
@@ -35,6 +40,11 @@ const titles: Record<ErrorCode, string> = {
   conflict: 'Conflict',
   username_taken: 'Username taken',
   email_taken: 'Email taken',
+  unsupported_file_type: 'Unsupported file type',
+  file_too_large: 'File too large',
+  invalid_file_content: 'Invalid file content',
+  upload_missing: 'Nothing uploaded yet',
+  already_completed: 'Upload already completed',
   rate_limited: 'Too many requests',
   dependency_unavailable: 'Service unavailable',
   internal_error: 'Internal error',

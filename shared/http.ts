@@ -133,6 +133,16 @@ export function jsonBody<T extends z.ZodType>(schema: T) {
   return [requireJson, validate] as const;
 }
 
+/**
+ * Path parameters. An id that is not even an id names nothing, so it is a 404 like any other
+ * unknown id, not a 400 that would tell ids apart by their shape.
+ */
+export function pathParams<T extends z.ZodObject>(schema: T) {
+  return zValidator('param', schema, (result) => {
+    if (!result.success) throw new ApiError(404, 'not_found', 'No such resource.');
+  });
+}
+
 export function queryParams<T extends z.ZodObject>(schema: T) {
   return zValidator('query', schema, (result) => {
     if (!result.success) throw validationError(result.error);

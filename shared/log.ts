@@ -15,3 +15,8 @@ export function describeError(error: unknown): { chain: Array<{ name: string; co
   const rootMessage = root instanceof Error && root !== error ? root.message : error instanceof Error && !/params:/i.test(error.message) ? error.message : undefined;
   return { chain, ...(rootMessage ? { message: rootMessage.split('\n')[0] } : {}), frames };
 }
+
+/** One structured line on stderr; callers pass no secrets, tokens or URLs. */
+export function logEvent(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {
+  console.error(JSON.stringify({ level, at: new Date().toISOString(), ...fields }));
+}

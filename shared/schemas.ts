@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES } from './db/schema';
+import { FILE_STATUSES, ROLES } from './db/schema';
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, utf8Length } from './passwords';
 
 /** zod schemas shared by several endpoints; each validates requests and documents the API. */
@@ -40,6 +40,33 @@ export const User = z
   .meta({ id: 'User' });
 
 export const UserEnvelope = z.object({ user: User });
+
+export const FileId = z.uuid().meta({ description: 'A file id.' });
+export const FileIdParams = z.object({ id: FileId });
+
+export const File = z
+  .object({
+    id: z.string(),
+    filename: z.string(),
+    contentType: z.string(),
+    size: z.number().int(),
+    status: z.enum(FILE_STATUSES).meta({ description: '`pending`: upload URL issued; `ready`: verified; `rejected`: content failed checks.' }),
+    rejectionReason: z.string().nullable().meta({ description: 'Why the content was rejected, for people to read; null otherwise.' }),
+    sharedWithAllClients: z.boolean(),
+    uploadedBy: z.object({ id: z.string(), username: z.string() }),
+    createdAt: z.iso.datetime(),
+    readyAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'File' });
+
+export const FileEnvelope = z.object({ file: File });
+
+export const Sharing = z
+  .object({
+    allClients: z.boolean(),
+    clients: z.array(z.object({ id: z.string(), username: z.string() })),
+  })
+  .meta({ id: 'Sharing' });
 
 export const Problem = z
   .object({

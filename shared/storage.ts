@@ -4,6 +4,9 @@ import { DependencyError } from './errors';
 /**
  * S3-compatible object storage (R2, S3, or the local S3-protocol server) through aws4fetch.
  * Path-style URLs (`endpoint/bucket/key`), which R2, S3 and local servers all accept.
+ *
+ * Presigning is pure computation (an HMAC over the request): issuing a URL costs no round trip.
+ * Storage is contacted only to verify an upload, to delete, to list for the sweep, and by health.
  */
 export interface StorageOptions {
   endpoint: string;
@@ -17,10 +20,37 @@ export interface StorageOptions {
   timeoutMs?: number;
 }
 
+export interface PresignedRequest {
+  method: 'PUT' | 'GET';
+  url: string;
+  /** Headers the caller must send exactly as given: they are part of the signature. */
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+export interface ObjectHead {
+  size: number;
+}
+
 export interface ObjectStorage {
   /** Resolves when the bucket answers to our credentials; throws DependencyError otherwise. */
   ping(): Promise<void>;
+  /** A PUT URL that only accepts exactly this content type and length, until it expires. */
+  presignPut(key: string, options: { contentType: string; size: number; expiresInSeconds: number; now: Date }): Promise<PresignedRequest>;
+  /** The object's size, or null when there is no such object. */
+  head(key: string): Promise<ObjectHead | null>;
+  /** Bytes [start, start + length) of the object. */
+  readRange(key: string, start: number, length: number): Promise<Uint8Array>;
+  /** Deletes the object; deleting a missing object is not an error. */
+  delete(key: string): Promise<void>;
+  /** Every key under the prefix, page by page. */
+  listKeys(prefix: string): AsyncGenerator<string>;
 }
+
+/** SigV4's X-Amz-Date form: 20261124T132500Z */
+const amzDate = (date: Date) => date.toISOString().replace(/[-:]|\.\d{3}/g, '');
+
+const objectPath = (key: string) => key.split('/').map(encodeURIComponent).join('/');
 
 export function createObjectStorage(options: StorageOptions): ObjectStorage {
   const aws = new AwsClient({
@@ -32,6 +62,7 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 5000;
   const bucketUrl = `${options.endpoint}/${encodeURIComponent(options.bucket)}`;
+  const objectUrl = (key: string) => `${bucketUrl}/${objectPath(key)}`;
 
   async function send(url: string, init: RequestInit): Promise<Response> {
     let signed: Request;
@@ -47,11 +78,79 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
     }
   }
 
+  const unexpected = async (res: Response, what: string) => {
+    await res.body?.cancel();
+    return new DependencyError('storage', new Error(`${what} answered ${res.status}`));
+  };
+
   return {
     async ping() {
       const res = await send(bucketUrl, { method: 'HEAD' });
+      if (!res.ok) throw await unexpected(res, 'bucket HEAD');
       await res.body?.cancel();
-      if (!res.ok) throw new DependencyError('storage', new Error(`bucket answered ${res.status}`));
+    },
+
+    async presignPut(key, { contentType, size, expiresInSeconds, now }) {
+      const url = new URL(objectUrl(key));
+      // aws4fetch defaults to 24 h; the expiry must be in the query before signing.
+      url.searchParams.set('X-Amz-Expires', String(expiresInSeconds));
+      const headers = { 'content-type': contentType, 'content-length': String(size) };
+      const signed = await aws.sign(url.toString(), {
+        method: 'PUT',
+        headers,
+        // allHeaders: content-type and content-length are signed, so storage refuses other values.
+        aws: { signQuery: true, allHeaders: true, datetime: amzDate(now) },
+      });
+      return {
+        method: 'PUT',
+        url: signed.url,
+        headers,
+        expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + expiresInSeconds * 1000),
+      };
+    },
+
+    async head(key) {
+      const res = await send(objectUrl(key), { method: 'HEAD' });
+      await res.body?.cancel();
+      if (res.status === 404) return null;
+      if (!res.ok) throw await unexpected(res, 'object HEAD');
+      const size = Number(res.headers.get('content-length'));
+      if (!Number.isSafeInteger(size) || size < 0) throw new DependencyError('storage', new Error('HEAD without a usable Content-Length'));
+      return { size };
+    },
+
+    async readRange(key, start, length) {
+      if (length <= 0) return new Uint8Array(0);
+      const res = await send(objectUrl(key), { method: 'GET', headers: { range: `bytes=${start}-${start + length - 1}` } });
+      if (res.status !== 206 && res.status !== 200) throw await unexpected(res, 'ranged GET');
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      // A server that ignores Range answers 200 with everything; keep only what was asked for.
+      return res.status === 200 ? bytes.subarray(start, start + length) : bytes;
+    },
+
+    async delete(key) {
+      const res = await send(objectUrl(key), { method: 'DELETE' });
+      await res.body?.cancel();
+      if (!res.ok && res.status !== 404) throw await unexpected(res, 'DELETE');
+    },
+
+    async *listKeys(prefix) {
+      let token: string | undefined;
+      do {
+        const url = new URL(bucketUrl);
+        url.searchParams.set('list-type', '2');
+        url.searchParams.set('prefix', prefix);
+        if (token) url.searchParams.set('continuation-token', token);
+        const res = await send(url.toString(), { method: 'GET' });
+        if (!res.ok) throw await unexpected(res, 'list');
+        const xml = await res.text();
+        for (const match of xml.matchAll(/<Key>([^<]*)<\/Key>/g)) yield decodeXml(match[1] ?? '');
+        token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? decodeXml(/<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1] ?? '') || undefined : undefined;
+      } while (token);
     },
   };
+}
+
+function decodeXml(value: string): string {
+  return value.replace(/&(lt|gt|amp|quot|apos);/g, (_, entity: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[entity] ?? '');
 }

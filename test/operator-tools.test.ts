@@ -1,29 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../scripts/lib/local-stack';
 import { apiClient, type ApiClient } from './helpers/api';
+import { runScript } from './helpers/run-script';
 import { freePort, startTestStack, type TestStack, uniqueName } from './helpers/stack';
 
-const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-
-function run(script: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(tsx, [path.join(PROJECT_ROOT, 'scripts', script), ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...options.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
-}
+const run = runScript;
 
 describe('npm run ops:create', () => {
   let stack: TestStack;

@@ -8,6 +8,7 @@ import { createClient } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import { z } from 'zod';
+import type { Clock } from '../../shared/clock';
 import { ConfigError, loadConfig, type Config } from '../../shared/config';
 import { createNodeDeps, listenApi, PortInUseError, type RunningServer } from './node-runtime';
 
@@ -35,6 +36,8 @@ const localSecretsSchema = z.object({
   storageAccessKeyId: z.string().min(1),
   storageSecretAccessKey: z.string().min(32),
 });
+
+const pick = (record: Record<string, string>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, record[k] as string]));
 
 const parseJsonOrUndefined = (text: string): unknown => {
   try {
@@ -141,12 +144,30 @@ export async function startStorageServer(options: {
   };
 }
 
+/** The configuration of the local default, given its secrets and where its servers listen. */
+export function localEnv(options: { dataDir: string; secrets: LocalSecrets; storageUrl: string; apiPort: number; bucket?: string }): Record<string, string> {
+  return {
+    ENVIRONMENT: 'development',
+    PUBLIC_URL: `http://${LOOPBACK}:${options.apiPort}`,
+    DATABASE_URL: `file:${path.join(options.dataDir, 'app.db')}`,
+    S3_ENDPOINT: options.storageUrl,
+    S3_BUCKET: options.bucket ?? 'files',
+    S3_REGION: 'us-east-1',
+    S3_ACCESS_KEY_ID: options.secrets.storageAccessKeyId,
+    S3_SECRET_ACCESS_KEY: options.secrets.storageSecretAccessKey,
+    JWT_SECRET: options.secrets.jwtSecret,
+    LINK_SECRET: options.secrets.linkSecret,
+  };
+}
+
 export interface LocalStackOptions {
   dataDir: string;
   apiPort: number;
   storagePort: number;
   /** Extra configuration (e.g. BCRYPT_COST, ACCESS_TOKEN_TTL_SECONDS); secrets are generated. */
   env?: Record<string, string | undefined>;
+  /** Tests move time with this instead of sleeping. */
+  clock?: Clock;
 }
 
 export interface LocalStack {
@@ -175,28 +196,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     secretAccessKey: secrets.storageSecretAccessKey,
   });
   try {
-    const env = {
-      ENVIRONMENT: 'development',
-      PUBLIC_URL: `http://${LOOPBACK}:${options.apiPort}`,
-      ...options.env,
-      DATABASE_URL: databaseUrl,
-      S3_ENDPOINT: storage.url,
-      S3_BUCKET: bucket,
-      S3_REGION: 'us-east-1',
-      S3_ACCESS_KEY_ID: secrets.storageAccessKeyId,
-      S3_SECRET_ACCESS_KEY: secrets.storageSecretAccessKey,
-      JWT_SECRET: secrets.jwtSecret,
-      LINK_SECRET: secrets.linkSecret,
-    };
+    const local = localEnv({ dataDir, secrets, storageUrl: storage.url, apiPort: options.apiPort, bucket });
+    const env = { ...local, ...options.env, ...pick(local, ['DATABASE_URL', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'JWT_SECRET', 'LINK_SECRET']) };
     let config = loadConfig(env);
-    let deps = createNodeDeps(config);
+    let deps = createNodeDeps(config, options.clock);
     let api = await listenApi(deps, LOOPBACK, options.apiPort);
     if (options.apiPort === 0 && !options.env?.PUBLIC_URL) {
       // A free port was picked: the public URL can only be known now.
       await api.close();
       deps.close();
       config = loadConfig({ ...env, PUBLIC_URL: `http://${LOOPBACK}:${api.port}` });
-      deps = createNodeDeps(config);
+      deps = createNodeDeps(config, options.clock);
       api = await listenApi(deps, LOOPBACK, api.port);
     }
     const running = { api, deps };

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** The single source of truth for the database; `npm run db:generate` turns it into migrations/. */
 
@@ -30,3 +30,57 @@ export const users = sqliteTable(
 );
 
 export type UserRow = typeof users.$inferSelect;
+
+export const FILE_STATUSES = ['pending', 'ready', 'rejected'] as const;
+export type FileStatus = (typeof FILE_STATUSES)[number];
+
+export const files = sqliteTable(
+  'files',
+  {
+    id: text('id').primaryKey(),
+    /** Display only (and Content-Disposition); storage keys never derive from it. */
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    /** Random; the only name the object has in storage. */
+    storageKey: text('storage_key').notNull(),
+    status: text('status', { enum: FILE_STATUSES }).notNull(),
+    rejectionReason: text('rejection_reason'),
+    sharedWithAllClients: integer('shared_with_all_clients', { mode: 'boolean' }).notNull().default(false),
+    uploadedBy: text('uploaded_by')
+      .notNull()
+      .references(() => users.id),
+    /** When the presigned PUT stops working; a pending row past it is swept. */
+    uploadExpiresAt: integer('upload_expires_at', { mode: 'timestamp_ms' }).notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    readyAt: integer('ready_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [
+    uniqueIndex('files_storage_key_unique').on(t.storageKey),
+    // Ops listing: newest first, keyset on (createdAt, id).
+    index('files_created_idx').on(t.createdAt, t.id),
+    // Client listing, the "shared with all clients" branch.
+    index('files_shared_all_idx').on(t.status, t.sharedWithAllClients, t.createdAt, t.id),
+    // The sweep: pending uploads past their expiry.
+    index('files_pending_expiry_idx').on(t.status, t.uploadExpiresAt),
+    check('files_status_check', sql`${t.status} in ('pending', 'ready', 'rejected')`),
+    check('files_size_positive', sql`${t.size} > 0`),
+  ],
+);
+
+export const fileGrants = sqliteTable(
+  'file_grants',
+  {
+    fileId: text('file_id')
+      .notNull()
+      .references(() => files.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Copied from the file so a client's "granted to me" branch is served by one index, in order. */
+    fileCreatedAt: integer('file_created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.fileId, t.userId] }), index('file_grants_user_idx').on(t.userId, t.fileCreatedAt, t.fileId)],
+);
+
+export type FileRow = typeof files.$inferSelect;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient, type Client } from '@libsql/client';
 import { type LocalStack, startLocalStack } from '../../scripts/lib/local-stack';
+import type { Clock } from '../../shared/clock';
 
 /** The real local stack (libSQL file, S3-protocol server, API) in a temporary folder on free ports. */
 export interface TestStack extends LocalStack {
@@ -13,13 +14,14 @@ export interface TestStack extends LocalStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+export async function startTestStack(env: Record<string, string> = {}, clock?: Clock): Promise<TestStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'sfs-test-'));
   const stack = await startLocalStack({
     dataDir,
     apiPort: 0,
     storagePort: 0,
     env: { ENVIRONMENT: 'test', BCRYPT_COST: '10', ...env },
+    ...(clock ? { clock } : {}),
   });
   const sql = createClient({ url: stack.databaseUrl });
   return {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +14,8 @@ import { freePort } from './stack';
  */
 export interface WorkerStack {
   apiUrl: string;
+  /** The sqld server the worker uses, for arranging what no endpoint can (an ops user). */
+  databaseUrl: string;
   secrets: Awaited<ReturnType<typeof ensureDataDir>>;
   close(): Promise<void>;
 }
@@ -48,8 +50,9 @@ export async function startWorkerStack(): Promise<WorkerStack> {
 
     const port = await freePort();
     const mf = new Miniflare({
-      scriptPath: path.join(outdir, 'worker.js'),
-      modules: true,
+      // The bundle is one module. Listing it (instead of letting miniflare trace imports) matters:
+      // zip.js keeps an import() of a configurable codec URL that we never configure.
+      modules: [{ type: 'ESModule', path: path.join(outdir, 'worker.js'), contents: await readFile(path.join(outdir, 'worker.js'), 'utf8') }],
       modulesRoot: outdir,
       compatibilityDate: '2026-04-01',
       host: '127.0.0.1',
@@ -70,7 +73,7 @@ export async function startWorkerStack(): Promise<WorkerStack> {
     });
     cleanups.push(() => mf.dispose());
     const url = await mf.ready;
-    return { apiUrl: url.origin, secrets, close };
+    return { apiUrl: url.origin, databaseUrl: sqld.url, secrets, close };
   } catch (error) {
     await close();
     throw error;

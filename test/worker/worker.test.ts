@@ -1,5 +1,11 @@
+import { createClient } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDocx, makeDocm, makePdf } from '../../scripts/lib/samples';
+import { createDatabase } from '../../shared/db/client';
+import { createPasswordHasher } from '../../shared/passwords';
+import { createUser } from '../../shared/users';
 import { apiClient, expectProblem, type ApiClient } from '../helpers/api';
+import { clientUser, uploadFile } from '../helpers/files';
 import { uniqueName } from '../helpers/stack';
 import { startWorkerStack, type WorkerStack } from '../helpers/worker-stack';
 
@@ -68,5 +74,43 @@ describe('in workerd: sign-up, login, me, logout', () => {
     expectProblem(await api.request('POST', '/api/auth/login', { body: '{oops', headers: { 'content-type': 'application/json' } }), 400, 'malformed_json');
     expectProblem(await api.request('GET', '/api/nope'), 404, 'not_found');
     expectProblem(await api.request('GET', '/api/me'), 401, 'unauthenticated');
+  });
+});
+
+describe('in workerd: upload, verification, sharing, listing', () => {
+  it('takes a .docx to ready, rejects a renamed PDF and a macro document, and shows the client only what was shared', async () => {
+    const username = uniqueName('edgeops');
+    const sql = createClient({ url: stack.databaseUrl });
+    try {
+      await createUser(createDatabase(sql), {
+        username,
+        email: `${username}@example.com`,
+        passwordHash: await createPasswordHasher(10).hash('a long ops password'),
+        role: 'ops',
+        now: new Date(),
+      });
+    } finally {
+      sql.close();
+    }
+    const opsToken = await api.login(username, 'a long ops password');
+
+    const good = await uploadFile(api, opsToken, 'edge.docx', await makeDocx());
+    expect(good.complete.status).toBe(200);
+    expect(good.complete.body).toMatchObject({ file: { status: 'ready' } });
+    for (const [name, bytes, reason] of [['edge-pdf.docx', makePdf(), /not a ZIP/], ['edge-macro.docx', await makeDocm(), /Macro/]] as const) {
+      const bad = await uploadFile(api, opsToken, name, bytes);
+      expectProblem(bad.complete, 422, 'invalid_file_content');
+      expect((bad.complete.body as { detail: string }).detail).toMatch(reason);
+    }
+
+    const client = await clientUser(api);
+    expect((await api.request<{ items: unknown[] }>('GET', '/api/files', { token: client.token })).body.items).toEqual([]);
+    const shared = await api.request('PUT', `/api/files/${good.id}/sharing`, { token: opsToken, json: { allClients: false, clients: [client.username] } });
+    expect(shared.status).toBe(200);
+    const listed = await api.request<{ items: Array<{ id: string }> }>('GET', '/api/files', { token: client.token });
+    expect(listed.body.items.map((f) => f.id)).toEqual([good.id]);
+    expectProblem(await api.request('DELETE', `/api/files/${good.id}`, { token: client.token }), 403, 'forbidden');
+    expect((await api.request('DELETE', `/api/files/${good.id}`, { token: opsToken })).status).toBe(204);
+    expectProblem(await api.request('GET', `/api/files/${good.id}`, { token: client.token }), 404, 'not_found');
   });
 });

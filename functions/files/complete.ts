@@ -1,0 +1,62 @@
+import { DOCUMENT_TYPES, verifyOfficeDocument } from '../../shared/documents';
+import { ApiError, notFound } from '../../shared/errors';
+import { findFile, markReady, markRejected, toPublicFile } from '../../shared/files';
+import { defineRoute, deps, factory, guard, pathParams } from '../../shared/http';
+import { FileEnvelope, FileIdParams, Problem } from '../../shared/schemas';
+
+/**
+ * Verifies what storage holds (never what the request claims): the object's size equals the
+ * declared size, and its bytes are a document of the declared type without macros. A refused
+ * object is deleted and the file marked rejected.
+ */
+export const route = defineRoute({
+  method: 'post',
+  path: '/api/files/{id}/complete',
+  operationId: 'completeFile',
+  summary: 'Verify the uploaded bytes and mark the file ready',
+  tags: ['Files'],
+  access: 'ops',
+  request: { params: FileIdParams },
+  responses: {
+    200: { description: 'The file, now `ready`.', schema: FileEnvelope },
+    404: { description: 'No such file.', schema: Problem },
+    409: { description: 'Nothing uploaded yet (`upload_missing`), or already completed (`already_completed`).', schema: Problem },
+    422: { description: 'The bytes are not a valid file of the declared type (`invalid_file_content`); the object was removed and the file is `rejected`.', schema: Problem },
+  },
+});
+
+export const handlers = factory.createHandlers(guard(route), pathParams(FileIdParams), async (c) => {
+  const { id } = c.req.valid('param');
+  const { db, storage, clock } = deps(c);
+  const file = await findFile(db, id);
+  if (!file) throw notFound();
+  if (file.status !== 'pending') {
+    throw new ApiError(409, 'already_completed', `The upload was already completed; the file is ${file.status}.`);
+  }
+
+  const head = await storage.head(file.storageKey);
+  if (!head) throw new ApiError(409, 'upload_missing', 'Nothing has been uploaded to the upload URL yet; nothing was changed.');
+
+  const type = DOCUMENT_TYPES.find((t) => t.contentType === file.contentType);
+  const verdict =
+    head.size !== file.size
+      ? { ok: false as const, reason: `The stored object is ${head.size} bytes, not the declared ${file.size}.` }
+      : type
+        ? await verifyOfficeDocument({ size: head.size, read: (offset, length) => storage.readRange(file.storageKey, offset, length) }, type)
+        : { ok: false as const, reason: 'The declared content type is not accepted.' };
+
+  if (!verdict.ok) {
+    // The object goes first: if storage fails here the row stays pending and completion can be retried.
+    await storage.delete(file.storageKey);
+    await markRejected(db, file.id, verdict.reason);
+    throw new ApiError(422, 'invalid_file_content', verdict.reason, {
+      extensions: { file: toPublicFile({ ...file, status: 'rejected', rejectionReason: verdict.reason }) },
+    });
+  }
+
+  const now = clock.now();
+  if (!(await markReady(db, file.id, now))) {
+    throw new ApiError(409, 'already_completed', 'The upload was completed by another request.');
+  }
+  return c.json({ file: toPublicFile({ ...file, status: 'ready', readyAt: now }) }, 200);
+});

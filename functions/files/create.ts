@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { DOCUMENT_TYPES, documentTypeForFilename } from '../../shared/documents';
+import { ApiError } from '../../shared/errors';
+import { insertPendingFile, toPublicFile } from '../../shared/files';
+import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
+import { File, Problem } from '../../shared/schemas';
+
+/**
+ * Starts an upload: checks name, type and size, records a pending file under a random storage
+ * key, and returns a presigned PUT that storage accepts only with exactly the declared content
+ * type and length, until it expires. The bytes never pass through the API.
+ */
+
+// Control characters, path separators, and bidirectional overrides that disguise an extension.
+const FORBIDDEN_IN_FILENAME = /[\u0000-\u001f\u007f-\u009f/\\\u202a-\u202e\u2066-\u2069]/;
+
+const Filename = z
+  .string()
+  .transform((v) => v.normalize('NFC').trim())
+  .pipe(
+    z
+      .string()
+      .min(1, 'must not be empty')
+      .max(255, 'must be at most 255 characters')
+      .refine((v) => !FORBIDDEN_IN_FILENAME.test(v), 'must not contain control characters, path separators or direction overrides')
+      .refine((v) => !/^\.+$/.test(v), 'must be a file name'),
+  )
+  .meta({ description: 'Shown to people and used for Content-Disposition only; never part of a storage key.', example: 'Q3 report.docx' });
+
+const CreateFileRequest = z
+  .strictObject({
+    filename: Filename,
+    contentType: z.string().min(1).max(255).meta({ example: DOCUMENT_TYPES[0]?.contentType }),
+    size: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).meta({ description: 'Exact size in bytes of what will be PUT.' }),
+  })
+  .meta({ id: 'CreateFileRequest' });
+
+const CreateFileResponse = z
+  .object({
+    file: File,
+    upload: z.object({
+      method: z.literal('PUT'),
+      url: z.string(),
+      headers: z.record(z.string(), z.string()).meta({ description: 'Send exactly these; they are signed into the URL.' }),
+      expiresAt: z.iso.datetime(),
+    }),
+  })
+  .meta({ id: 'CreateFileResponse' });
+
+export const route = defineRoute({
+  method: 'post',
+  path: '/api/files',
+  operationId: 'createFile',
+  summary: 'Start an upload: a pending file and a presigned PUT URL straight to storage',
+  tags: ['Files'],
+  access: 'ops',
+  request: { body: CreateFileRequest },
+  responses: {
+    201: { description: 'The pending file and where to PUT its bytes.', schema: CreateFileResponse },
+    413: { description: 'Declared size over the configured maximum (`file_too_large`), or body too large.', schema: Problem },
+    415: { description: 'Not a .docx, .pptx or .xlsx with its content type (`unsupported_file_type`).', schema: Problem },
+  },
+});
+
+export const handlers = factory.createHandlers(guard(route), ...jsonBody(CreateFileRequest), async (c) => {
+  const input = c.req.valid('json');
+  const { config, db, storage, clock } = deps(c);
+
+  const type = documentTypeForFilename(input.filename);
+  if (!type) {
+    throw new ApiError(415, 'unsupported_file_type', 'Only .docx, .pptx and .xlsx files can be uploaded.', {
+      errors: [{ path: 'filename', message: 'must end in .docx, .pptx or .xlsx' }],
+    });
+  }
+  const declaredType = input.contentType.split(';')[0]?.trim().toLowerCase();
+  if (declaredType !== type.contentType) {
+    throw new ApiError(415, 'unsupported_file_type', `A ${type.extension} file must be declared as ${type.contentType}.`, {
+      errors: [{ path: 'contentType', message: `must be ${type.contentType}` }],
+    });
+  }
+  if (input.size > config.uploads.maxBytes) {
+    throw new ApiError(413, 'file_too_large', `Files can be at most ${config.uploads.maxBytes} bytes.`, {
+      errors: [{ path: 'size', message: `must be at most ${config.uploads.maxBytes}` }],
+    });
+  }
+
+  const now = clock.now();
+  // Random, and nothing of the user's input: the filename is display data only.
+  const storageKey = `files/${crypto.randomUUID()}`;
+  const upload = await storage.presignPut(storageKey, {
+    contentType: type.contentType,
+    size: input.size,
+    expiresInSeconds: config.uploads.urlTtlSeconds,
+    now,
+  });
+  const row = await insertPendingFile(db, {
+    id: crypto.randomUUID(),
+    filename: input.filename,
+    contentType: type.contentType,
+    size: input.size,
+    storageKey,
+    uploadedBy: c.get('user').id,
+    uploadExpiresAt: upload.expiresAt,
+    createdAt: now,
+  });
+  c.header('Cache-Control', 'no-store');
+  return c.json(
+    {
+      file: toPublicFile({ ...row, uploaderUsername: c.get('user').username }),
+      upload: { method: 'PUT' as const, url: upload.url, headers: upload.headers, expiresAt: upload.expiresAt.toISOString() },
+    },
+    201,
+  );
+});

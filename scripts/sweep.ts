@@ -1,0 +1,33 @@
+/**
+ * `npm run sweep`: removes pending uploads past their expiry and stored objects no file owns.
+ * Idempotent; the Workers deployment runs the same code on a cron trigger.
+ *
+ * Locally it uses the data folder of `npm start` (DATA_DIR, default .data) and the storage
+ * server on STORAGE_PORT (default 9000), which must be running. Elsewhere, set DATABASE_URL,
+ * S3_* and the secrets as for the service.
+ */
+import path from 'node:path';
+import { loadConfig } from '../shared/config';
+import { describeError } from '../shared/log';
+import { sweep } from '../shared/sweep';
+import { ensureDataDir, LOOPBACK, localEnv, PROJECT_ROOT } from './lib/local-stack';
+import { createNodeDeps } from './lib/node-runtime';
+
+let env: Record<string, string | undefined> = process.env;
+if (!process.env.DATABASE_URL) {
+  const dataDir = path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data');
+  const secrets = await ensureDataDir(dataDir);
+  env = { ...localEnv({ dataDir, secrets, storageUrl: `http://${LOOPBACK}:${process.env.STORAGE_PORT ?? 9000}`, apiPort: 3000 }), ...process.env };
+}
+
+const deps = createNodeDeps(loadConfig(env));
+try {
+  const report = await sweep(deps);
+  console.log(`Swept ${report.expiredUploads} expired pending upload(s) and ${report.orphanObjects} orphaned object(s).`);
+} catch (error) {
+  const { chain, message } = describeError(error);
+  console.error(`Sweep failed (${chain.map((c) => c.code ?? c.name).join(' < ')}${message ? `: ${message}` : ''}); run it again once the database and storage answer.`);
+  process.exitCode = 1;
+} finally {
+  deps.close();
+}

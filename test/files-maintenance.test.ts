@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDocx } from '../scripts/lib/samples';
+import { apiClient, expectProblem, type ApiClient } from './helpers/api';
+import { opsUser, putBytes, startUpload, storageAdmin, storageKeyOf, uploadFile } from './helpers/files';
+import { runScript } from './helpers/run-script';
+import { startTestStack, type TestStack } from './helpers/stack';
+
+const sweepCli = (stack: TestStack) =>
+  runScript('sweep.ts', [], { env: { DATA_DIR: stack.dataDir, STORAGE_PORT: new URL(stack.storageUrl).port } });
+
+describe('an upload URL past its expiry (the API clock 30 minutes behind storage)', () => {
+  let stack: TestStack;
+  let api: ApiClient;
+  beforeAll(async () => {
+    stack = await startTestStack({}, { now: () => new Date(Date.now() - 30 * 60 * 1000) });
+    api = apiClient(stack.apiUrl);
+  });
+  afterAll(() => stack?.close());
+
+  it('is refused by storage, and the pending file is swept', async () => {
+    const ops = await opsUser(stack, api, new Date(Date.now() - 60 * 60 * 1000)); // created before the API's "now"
+    const bytes = await makeDocx();
+    const { body } = await startUpload(api, ops.token, 'late.docx', bytes);
+    const put = await putBytes(body.upload, bytes);
+    expect(put.status).toBe(403);
+    expect(await put.text()).toContain('AccessDenied');
+    expectProblem(await api.request('POST', `/api/files/${body.file.id}/complete`, { token: ops.token }), 409, 'upload_missing');
+
+    const result = await sweepCli(stack);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/Swept [1-9]\d* expired pending upload/);
+    expectProblem(await api.request('GET', `/api/files/${body.file.id}`, { token: ops.token }), 404, 'not_found');
+  });
+});
+
+describe('npm run sweep', () => {
+  let stack: TestStack;
+  let api: ApiClient;
+  beforeAll(async () => {
+    stack = await startTestStack();
+    api = apiClient(stack.apiUrl);
+  });
+  afterAll(() => stack?.close());
+
+  it('removes an object whose row is gone (a delete interrupted between the row and the object), keeps the rest, and is idempotent', async () => {
+    const ops = await opsUser(stack, api);
+    const kept = await uploadFile(api, ops.token, 'kept.docx', await makeDocx());
+    const pending = await startUpload(api, ops.token, 'in-flight.docx', await makeDocx());
+    const orphaned = await uploadFile(api, ops.token, 'orphan.docx', await makeDocx());
+    const orphanKey = await storageKeyOf(stack, orphaned.id);
+    // The crash: the row and grants went, the storage call never happened.
+    await stack.sql.execute({ sql: 'delete from files where id = ?', args: [orphaned.id] });
+    expect(await storageAdmin(stack).exists(orphanKey)).toBe(true);
+
+    const first = await sweepCli(stack);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Swept 0 expired pending upload(s) and 1 orphaned object(s).');
+    expect(await storageAdmin(stack).exists(orphanKey)).toBe(false);
+    expect(await storageAdmin(stack).exists(await storageKeyOf(stack, kept.id))).toBe(true);
+    expect((await api.request('GET', `/api/files/${pending.body.file.id}`, { token: ops.token })).status).toBe(200);
+
+    const second = await sweepCli(stack);
+    expect(second.stdout).toContain('Swept 0 expired pending upload(s) and 0 orphaned object(s).');
+  });
+});

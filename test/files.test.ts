@@ -1,0 +1,266 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeAllSamples, makeDocx, makePptx, makeXlsx } from '../scripts/lib/samples';
+import { apiClient, expectProblem, type ApiClient, type ApiResponse } from './helpers/api';
+import { clientUser, opsUser, putBytes, startUpload, storageAdmin, storageKeyOf, uploadFile } from './helpers/files';
+import { startTestStack, type TestStack } from './helpers/stack';
+
+let stack: TestStack;
+let api: ApiClient;
+let ops: Awaited<ReturnType<typeof opsUser>>;
+let samples: Record<string, Uint8Array>;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  api = apiClient(stack.apiUrl);
+  ops = await opsUser(stack, api);
+  samples = await makeAllSamples();
+});
+afterAll(() => stack?.close());
+
+const fileRow = async (id: string) => (await stack.sql.execute({ sql: 'select status, rejection_reason from files where id = ?', args: [id] })).rows[0];
+const sample = (name: string) => {
+  const bytes = samples[name];
+  if (!bytes) throw new Error(`no sample ${name}`);
+  return bytes;
+};
+
+describe('upload: presigned PUT straight to storage, then verification', () => {
+  it.each([
+    ['report.docx', makeDocx],
+    ['slides.pptx', makePptx],
+    ['figures.xlsx', makeXlsx],
+  ])('takes a real %s from pending to ready, the bytes in storage exactly as sent', async (filename, make) => {
+    const bytes = await make();
+    const started = await startUpload(api, ops.token, filename, bytes);
+    expect(started.status).toBe(201);
+    expect(started.headers.get('cache-control')).toBe('no-store');
+    const { file, upload } = started.body;
+    expect(file).toMatchObject({ filename, size: bytes.length, status: 'pending', sharedWithAllClients: false, uploadedBy: { id: ops.id, username: ops.username } });
+    expect(upload.method).toBe('PUT');
+    expect(upload.headers).toEqual({ 'content-type': expect.stringContaining('openxmlformats'), 'content-length': String(bytes.length) });
+    const url = new URL(upload.url);
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toContain('content-length');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toContain('content-type');
+    expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(900);
+    expect(url.pathname).not.toContain(filename.split('.')[0]);
+
+    // Not yet uploaded: completion refuses and changes nothing.
+    expectProblem(await api.request('POST', `/api/files/${file.id}/complete`, { token: ops.token }), 409, 'upload_missing');
+    expect((await fileRow(file.id))?.status).toBe('pending');
+
+    expect((await putBytes(upload, bytes)).status).toBe(200);
+    const done = await api.request<{ file: { status: string; readyAt: string } }>('POST', `/api/files/${file.id}/complete`, { token: ops.token });
+    expect(done.status).toBe(200);
+    expect(done.body.file).toMatchObject({ id: file.id, status: 'ready', readyAt: expect.any(String) });
+    expect(await storageAdmin(stack).get(await storageKeyOf(stack, file.id))).toEqual(bytes);
+
+    expectProblem(await api.request('POST', `/api/files/${file.id}/complete`, { token: ops.token }), 409, 'already_completed');
+  });
+
+  it('storage refuses a PUT of another size or another type than was signed, and one without a signature', async () => {
+    const bytes = await makeDocx();
+    const { body } = await startUpload(api, ops.token, 'sized.docx', bytes);
+    const longer = new Uint8Array(bytes.length + 1);
+    longer.set(bytes);
+    expect((await putBytes(body.upload, longer)).status).toBe(403);
+    expect((await putBytes(body.upload, bytes.slice(0, -1))).status).toBe(403);
+    expect((await putBytes(body.upload, bytes, { 'content-type': 'application/pdf' })).status).toBe(403);
+    const tampered = new URL(body.upload.url);
+    tampered.searchParams.set('X-Amz-Signature', '0'.repeat(64));
+    expect((await fetch(tampered, { method: 'PUT', headers: { 'content-type': body.upload.headers['content-type'] ?? '' }, body: new Blob([bytes as Uint8Array<ArrayBuffer>]) })).status).toBe(403);
+    // None of them stored anything.
+    expectProblem(await api.request('POST', `/api/files/${body.file.id}/complete`, { token: ops.token }), 409, 'upload_missing');
+  });
+
+  it.each([
+    ['macro-renamed.docx', /Macro-enabled/],
+    ['pdf-renamed.docx', /not a ZIP container/],
+    ['xlsx-declared-as.docx', /Excel workbook, not a Word document/],
+    ['zip-bomb.docx', /ZIP bomb/],
+    ['encrypted.docx', /encrypted or legacy/],
+    ['random-bytes.docx', /not a ZIP container/],
+  ])('rejects %s with 422, deletes the object and marks the file rejected', async (name, reason) => {
+    const { id, complete } = await uploadFile(api, ops.token, name, sample(name));
+    expectProblem(complete, 422, 'invalid_file_content');
+    expect((complete.body as { detail: string }).detail).toMatch(reason);
+    expect(await storageAdmin(stack).exists(await storageKeyOf(stack, id))).toBe(false);
+    const shown = await api.request<{ file: { status: string; rejectionReason: string } }>('GET', `/api/files/${id}`, { token: ops.token });
+    expect(shown.body.file.status).toBe('rejected');
+    expect(shown.body.file.rejectionReason).toMatch(reason);
+    expectProblem(await api.request('POST', `/api/files/${id}/complete`, { token: ops.token }), 409, 'already_completed');
+  });
+
+  it('rejects an object whose size differs from the declared size (checked on what storage holds)', async () => {
+    const bytes = await makeDocx();
+    const { body } = await startUpload(api, ops.token, 'swapped.docx', bytes);
+    const key = await storageKeyOf(stack, body.file.id);
+    await storageAdmin(stack).put(key, new Uint8Array([...bytes, 0, 0, 0])); // written around the presigned URL
+    const res = await api.request('POST', `/api/files/${body.file.id}/complete`, { token: ops.token });
+    expectProblem(res, 422, 'invalid_file_content');
+    expect((res.body as { detail: string }).detail).toMatch(/not the declared/);
+    expect(await storageAdmin(stack).exists(key)).toBe(false);
+  });
+});
+
+describe('POST /api/files refuses bad declarations before issuing any URL', () => {
+  const docx = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+  const count = async () => Number((await stack.sql.execute('select count(*) as n from files')).rows[0]?.n);
+  it.each([
+    ['a .pdf name', { filename: 'report.pdf', contentType: 'application/pdf', size: 10 }, 415, 'unsupported_file_type'],
+    ['a .docm name', { filename: 'report.docm', contentType: 'application/vnd.ms-word.document.macroEnabled.12', size: 10 }, 415, 'unsupported_file_type'],
+    ['no extension', { filename: 'report', contentType: docx, size: 10 }, 415, 'unsupported_file_type'],
+    ['a content type that does not go with the extension', { filename: 'report.docx', contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', size: 10 }, 415, 'unsupported_file_type'],
+    ['a size over the maximum', { filename: 'big.docx', contentType: docx, size: 100 * 1024 * 1024 + 1 }, 413, 'file_too_large'],
+    ['a size of zero (an empty file)', { filename: 'empty.docx', contentType: docx, size: 0 }, 400, 'validation_failed'],
+    ['a fractional size', { filename: 'x.docx', contentType: docx, size: 1.5 }, 400, 'validation_failed'],
+    ['a path in the name', { filename: '../../etc/passwd.docx', contentType: docx, size: 10 }, 400, 'validation_failed'],
+    ['a backslash in the name', { filename: 'a\\b.docx', contentType: docx, size: 10 }, 400, 'validation_failed'],
+    ['a control character in the name', { filename: 'a\r\nSet-Cookie: x.docx', contentType: docx, size: 10 }, 400, 'validation_failed'],
+    ['a direction override disguising the extension', { filename: 'invoice\u202excod.exe.docx', contentType: docx, size: 10 }, 400, 'validation_failed'],
+    ['a name over 255 characters', { filename: `${'a'.repeat(260)}.docx`, contentType: docx, size: 10 }, 400, 'validation_failed'],
+    ['an unknown field', { filename: 'x.docx', contentType: docx, size: 10, storageKey: 'mine' }, 400, 'validation_failed'],
+  ])('%s → %i %s, nothing recorded', async (_label, json, status, code) => {
+    const before = await count();
+    expectProblem(await api.request('POST', '/api/files', { token: ops.token, json }), status, code);
+    expect(await count()).toBe(before);
+  });
+
+  it('accepts a Unicode name and keeps it for display only', async () => {
+    const bytes = await makeDocx();
+    const res = await startUpload(api, ops.token, 'Präsentation – Q3 "final"; 😀.docx', bytes);
+    expect(res.status).toBe(201);
+    expect(res.body.file.filename).toBe('Präsentation – Q3 "final"; 😀.docx');
+    expect(await storageKeyOf(stack, res.body.file.id)).toMatch(/^files\/[0-9a-f-]{36}$/);
+  });
+});
+
+describe('roles', () => {
+  it('refuses every ops route to a client (403) and to an anonymous caller (401)', async () => {
+    const client = await clientUser(api);
+    const { id } = await uploadFile(api, ops.token, 'roles.docx', await makeDocx());
+    const routes: Array<[string, string, unknown?]> = [
+      ['POST', '/api/files', { filename: 'x.docx', contentType: 'x', size: 1 }],
+      ['POST', `/api/files/${id}/complete`],
+      ['DELETE', `/api/files/${id}`],
+      ['PUT', `/api/files/${id}/sharing`, { allClients: true, clients: [] }],
+      ['GET', `/api/files/${id}/sharing`],
+    ];
+    for (const [method, path, json] of routes) {
+      expectProblem(await api.request(method, path, { token: client.token, ...(json ? { json } : {}) }), 403, 'forbidden');
+      expectProblem(await api.request(method, path, json ? { json } : {}), 401, 'unauthenticated');
+    }
+    expect((await fileRow(id))?.status).toBe('ready');
+  });
+});
+
+describe('listing and visibility', () => {
+  it('paginates over several pages with no duplicates or gaps while files are added', async () => {
+    const mine = await opsUser(stack, api);
+    const created: string[] = [];
+    for (let i = 0; i < 7; i++) created.push((await uploadFile(api, mine.token, `page-${i}.docx`, await makeDocx(`page ${i}`))).id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor ? `?limit=3&cursor=${encodeURIComponent(cursor)}` : '?limit=3';
+      const res = await api.request<{ items: Array<{ id: string; uploadedBy: { id: string } }>; nextCursor: string | null }>('GET', `/api/files${query}`, { token: mine.token });
+      expect(res.status).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(3);
+      seen.push(...res.body.items.map((f) => f.id));
+      cursor = res.body.nextCursor;
+      // Files added mid-listing are newer than the cursor: they never shift later pages.
+      if (pages++ === 0) await uploadFile(api, mine.token, 'added-later.docx', await makeDocx('later'));
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    const ours = seen.filter((id) => created.includes(id));
+    expect(ours).toEqual([...created].reverse());
+  });
+
+  it.each([['limit=0'], ['limit=101'], ['limit=abc'], ['cursor=not-a-cursor'], [`cursor=${Buffer.from('[1,2,3]').toString('base64url')}`]])('refuses ?%s with 400', async (query) => {
+    expectProblem(await api.request('GET', `/api/files?${query}`, { token: ops.token }), 400, 'validation_failed');
+  });
+
+  it('shows a client only ready files shared with it, directly or with all clients', async () => {
+    const alice = await clientUser(api);
+    const bob = await clientUser(api);
+    const direct = (await uploadFile(api, ops.token, 'direct.docx', await makeDocx())).id;
+    const everyone = (await uploadFile(api, ops.token, 'everyone.xlsx', await makeXlsx())).id;
+    const hidden = (await uploadFile(api, ops.token, 'hidden.pptx', await makePptx())).id;
+    const pending = (await startUpload(api, ops.token, 'pending.docx', await makeDocx())).body.file.id;
+    const rejected = (await uploadFile(api, ops.token, 'rejected.docx', sample('pdf-renamed.docx'))).id;
+    const share = (id: string, json: unknown) => api.request('PUT', `/api/files/${id}/sharing`, { token: ops.token, json });
+    expect((await share(direct, { allClients: false, clients: [alice.username] })).status).toBe(200);
+    expect((await share(everyone, { allClients: true, clients: [] })).status).toBe(200);
+    expect((await share(pending, { allClients: true, clients: [alice.username] })).status).toBe(200);
+    expect((await share(rejected, { allClients: true, clients: [alice.username] })).status).toBe(200);
+
+    const listed = async (token: string) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: ApiResponse<{ items: Array<{ id: string; status: string }>; nextCursor: string | null }> = await api.request('GET', `/api/files?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { token });
+        expect(res.body.items.every((f) => f.status === 'ready')).toBe(true);
+        ids.push(...res.body.items.map((f) => f.id));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      return ids;
+    };
+    const aliceSees = await listed(alice.token);
+    expect(aliceSees).toContain(direct);
+    expect(aliceSees).toContain(everyone);
+    for (const id of [hidden, pending, rejected]) expect(aliceSees).not.toContain(id);
+    const bobSees = await listed(bob.token);
+    expect(bobSees).toContain(everyone);
+    for (const id of [direct, hidden, pending, rejected]) expect(bobSees).not.toContain(id);
+
+    expect((await api.request('GET', `/api/files/${direct}`, { token: alice.token })).status).toBe(200);
+    for (const id of [hidden, pending, rejected, crypto.randomUUID()]) {
+      expectProblem(await api.request('GET', `/api/files/${id}`, { token: alice.token }), 404, 'not_found');
+    }
+    expectProblem(await api.request('GET', `/api/files/${direct}`, { token: bob.token }), 404, 'not_found');
+    expectProblem(await api.request('GET', '/api/files/not-an-id', { token: alice.token }), 404, 'not_found');
+    expectProblem(await api.request('GET', '/api/files/not-an-id', { token: ops.token }), 404, 'not_found');
+  });
+});
+
+describe('sharing', () => {
+  it('replaces the whole grant set, and refuses unknown or ops usernames without changing anything', async () => {
+    const a = await clientUser(api);
+    const b = await clientUser(api);
+    const { id } = await uploadFile(api, ops.token, 'shared.docx', await makeDocx());
+    const put = (json: unknown) => api.request<{ allClients: boolean; clients: Array<{ id: string; username: string }> }>('PUT', `/api/files/${id}/sharing`, { token: ops.token, json });
+
+    const first = await put({ allClients: false, clients: [a.username, b.username.toUpperCase(), a.username] });
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ allClients: false, clients: [{ id: a.id, username: a.username }, { id: b.id, username: b.username }].sort((x, y) => x.username.localeCompare(y.username)) });
+
+    const refused = await put({ allClients: true, clients: [b.username, 'nobody-by-this-name', ops.username] });
+    expectProblem(refused, 400, 'validation_failed');
+    expect((refused.body as unknown as { errors: Array<{ path: string }> }).errors.map((e) => e.path)).toEqual(['clients.1', 'clients.2']);
+    const unchanged = await api.request('GET', `/api/files/${id}/sharing`, { token: ops.token });
+    expect(unchanged.body).toEqual(first.body);
+
+    const second = await put({ allClients: false, clients: [b.username] });
+    expect(second.body).toEqual({ allClients: false, clients: [{ id: b.id, username: b.username }] });
+    expectProblem(await api.request('GET', `/api/files/${id}`, { token: a.token }), 404, 'not_found');
+    expect((await api.request('GET', `/api/files/${id}`, { token: b.token })).status).toBe(200);
+
+    expectProblem(await api.request('PUT', `/api/files/${crypto.randomUUID()}/sharing`, { token: ops.token, json: { allClients: true, clients: [] } }), 404, 'not_found');
+    expectProblem(await put({ allClients: 'yes', clients: [] }), 400, 'validation_failed');
+  });
+});
+
+describe('DELETE /api/files/{id}', () => {
+  it('removes the row, its grants and the object', async () => {
+    const client = await clientUser(api);
+    const { id } = await uploadFile(api, ops.token, 'doomed.docx', await makeDocx());
+    await api.request('PUT', `/api/files/${id}/sharing`, { token: ops.token, json: { allClients: false, clients: [client.username] } });
+    const key = await storageKeyOf(stack, id);
+    expect((await api.request('DELETE', `/api/files/${id}`, { token: ops.token })).status).toBe(204);
+    expect(await storageAdmin(stack).exists(key)).toBe(false);
+    expect((await stack.sql.execute({ sql: 'select count(*) as n from file_grants where file_id = ?', args: [id] })).rows[0]?.n).toBe(0);
+    expectProblem(await api.request('GET', `/api/files/${id}`, { token: ops.token }), 404, 'not_found');
+    expectProblem(await api.request('GET', `/api/files/${id}`, { token: client.token }), 404, 'not_found');
+    expectProblem(await api.request('DELETE', `/api/files/${id}`, { token: ops.token }), 404, 'not_found');
+  });
+});
