@@ -105,7 +105,7 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
       // What failed goes to the operator's log (without payloads), never to the caller.
       const level = apiError.status === 503 ? 'warn' : 'error';
       console.error(
-        JSON.stringify({ level, requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: apiError.status, code: apiError.code, error: describeError(error) }),
+        JSON.stringify({ level, requestId: c.get('requestId'), method: c.req.method, route: c.req.routePath, status: apiError.status, code: apiError.code, error: describeError(error) }),
       );
     }
     return problemResponse(c, apiError);

@@ -2,6 +2,9 @@ import type { Endpoint } from '../shared/http';
 import * as login from './auth/login';
 import * as logout from './auth/logout';
 import * as signup from './auth/signup';
+import * as downloadAudit from './downloads/audit';
+import * as issueLink from './downloads/issue';
+import * as redeemLink from './downloads/redeem';
 import * as completeFile from './files/complete';
 import * as createFile from './files/create';
 import * as deleteFile from './files/delete';
@@ -27,6 +30,9 @@ export const endpoints: Endpoint[] = [
   deleteFile,
   replaceSharing,
   showSharing,
+  issueLink,
+  redeemLink,
+  downloadAudit,
   health,
   openapi,
   docs,

@@ -4,6 +4,7 @@ import { createAccessTokens } from '../shared/access-tokens';
 import { systemClock } from '../shared/clock';
 import { loadConfig } from '../shared/config';
 import { createDatabase } from '../shared/db/client';
+import { createLinkTokens } from '../shared/link-tokens';
 import { createPasswordHasher } from '../shared/passwords';
 import { createObjectStorage } from '../shared/storage';
 import { type App, type AssetFetcher, createApp } from './app';
@@ -25,6 +26,8 @@ export interface WorkerEnv {
   MAX_BODY_BYTES?: string;
   MAX_UPLOAD_BYTES?: string;
   UPLOAD_URL_TTL_SECONDS?: string;
+  LINK_TTL_SECONDS?: string;
+  DOWNLOAD_URL_TTL_SECONDS?: string;
   DATABASE_URL?: string;
   DATABASE_AUTH_TOKEN?: string;
   S3_ENDPOINT?: string;
@@ -53,6 +56,7 @@ function appFor(env: WorkerEnv): App {
       storage: createObjectStorage(config.storage),
       passwords: createPasswordHasher(config.bcryptCost),
       accessTokens: createAccessTokens({ ...config.jwt }),
+      linkTokens: createLinkTokens({ secret: config.linkSecret, ttlSeconds: config.downloads.linkTtlSeconds }),
     },
     ASSETS ? { assets: ASSETS } : {},
   );

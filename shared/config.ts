@@ -70,6 +70,8 @@ const envSchema = z.object({
   MAX_BODY_BYTES: intFromString(1024, 1024 * 1024, 64 * 1024),
   MAX_UPLOAD_BYTES: intFromString(1024, 5 * 1024 * 1024 * 1024, 100 * 1024 * 1024),
   UPLOAD_URL_TTL_SECONDS: intFromString(1, 900, 900),
+  LINK_TTL_SECONDS: intFromString(1, 7 * 24 * 3600, 900),
+  DOWNLOAD_URL_TTL_SECONDS: intFromString(1, 60, 60),
   DATABASE_URL: z.string().min(1).default('file:.data/app.db'),
   DATABASE_AUTH_TOKEN: z.string().optional(),
   S3_ENDPOINT: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9000'),
@@ -87,6 +89,8 @@ export interface Config {
   bcryptCost: number;
   maxBodyBytes: number;
   uploads: { maxBytes: number; urlTtlSeconds: number };
+  /** Download links (the JWE) and the presigned GET behind them (at most 60 s). */
+  downloads: { linkTtlSeconds: number; urlTtlSeconds: number };
   database: { url: string; authToken: string | undefined };
   storage: {
     endpoint: string;
@@ -171,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     bcryptCost: e.BCRYPT_COST,
     maxBodyBytes: e.MAX_BODY_BYTES,
     uploads: { maxBytes: e.MAX_UPLOAD_BYTES, urlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS },
+    downloads: { linkTtlSeconds: e.LINK_TTL_SECONDS, urlTtlSeconds: e.DOWNLOAD_URL_TTL_SECONDS },
     database: { url: e.DATABASE_URL, authToken: e.DATABASE_AUTH_TOKEN || undefined },
     storage: {
       endpoint: e.S3_ENDPOINT.replace(/\/+$/, ''),

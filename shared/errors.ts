@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'invalid_file_content'
   | 'upload_missing'
   | 'already_completed'
+  | 'link_expired'
   | 'rate_limited'
   | 'dependency_unavailable'
   | 'internal_error';
@@ -45,6 +46,7 @@ const titles: Record<ErrorCode, string> = {
   invalid_file_content: 'Invalid file content',
   upload_missing: 'Nothing uploaded yet',
   already_completed: 'Upload already completed',
+  link_expired: 'Link expired',
   rate_limited: 'Too many requests',
   dependency_unavailable: 'Service unavailable',
   internal_error: 'Internal error',

@@ -9,6 +9,7 @@ import type { Config } from './config';
 import type { Database } from './db/client';
 import type { Role } from './db/schema';
 import { ApiError, forbidden, unauthenticated } from './errors';
+import type { LinkTokens } from './link-tokens';
 import type { PasswordHasher } from './passwords';
 import type { ObjectStorage } from './storage';
 import { findUserById, type PublicUser, toPublicUser } from './users';
@@ -20,6 +21,7 @@ export interface Deps {
   storage: ObjectStorage;
   passwords: PasswordHasher;
   accessTokens: AccessTokenIssuer;
+  linkTokens: LinkTokens;
   clock: Clock;
 }
 

@@ -37,6 +37,8 @@ export interface ObjectStorage {
   ping(): Promise<void>;
   /** A PUT URL that only accepts exactly this content type and length, until it expires. */
   presignPut(key: string, options: { contentType: string; size: number; expiresInSeconds: number; now: Date }): Promise<PresignedRequest>;
+  /** A GET URL for the object that makes the browser save it under `contentDisposition`. */
+  presignGet(key: string, options: { contentDisposition: string; contentType: string; expiresInSeconds: number; now: Date }): Promise<PresignedRequest>;
   /** The object's size, or null when there is no such object. */
   head(key: string): Promise<ObjectHead | null>;
   /** Bytes [start, start + length) of the object. */
@@ -105,6 +107,22 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
         method: 'PUT',
         url: signed.url,
         headers,
+        expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + expiresInSeconds * 1000),
+      };
+    },
+
+    async presignGet(key, { contentDisposition, contentType, expiresInSeconds, now }) {
+      const url = new URL(objectUrl(key));
+      url.searchParams.set('X-Amz-Expires', String(expiresInSeconds));
+      // Signed into the URL: storage itself answers with these headers, whoever asks.
+      url.searchParams.set('response-content-disposition', contentDisposition);
+      url.searchParams.set('response-content-type', contentType);
+      url.searchParams.set('response-cache-control', 'no-store');
+      const signed = await aws.sign(url.toString(), { method: 'GET', aws: { signQuery: true, datetime: amzDate(now) } });
+      return {
+        method: 'GET',
+        url: signed.url,
+        headers: {},
         expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + expiresInSeconds * 1000),
       };
     },

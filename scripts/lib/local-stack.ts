@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +98,28 @@ async function assertPortFree(host: string, port: number, what: string): Promise
   });
 }
 
+/**
+ * @20minutes/s3rver 4.0.4 canonicalises SigV4 query strings with encodeURIComponent, which leaves
+ * !'()* unencoded; SigV4 (and S3, R2, aws4fetch) encode them per RFC 3986. Every presigned GET
+ * whose response-content-disposition carries RFC 5987's `filename*=UTF-8''…` would be refused.
+ * The server's authentication module is loaded once with the RFC 3986 encoder it already ships,
+ * so it checks signatures exactly as real S3 does: stricter, not looser.
+ */
+function loadConformingAuthentication(require: NodeJS.Require): void {
+  const file = require.resolve('@20minutes/s3rver/lib/middleware/authentication');
+  if (require.cache[file]) return;
+  const source = readFileSync(file, 'utf8');
+  const buggy = '[param, value].map(encodeURIComponent)';
+  if (!source.includes(buggy)) return; // a fixed release: nothing to do
+  const fixed = source.replace(buggy, '[param, value].map(encodeURIComponentRFC3986)');
+  const mod = new Module(file, undefined);
+  mod.filename = file;
+  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
+  (mod as unknown as { _compile(code: string, filename: string): void })._compile(fixed, file);
+  mod.loaded = true;
+  require.cache[file] = mod;
+}
+
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
@@ -124,6 +147,7 @@ export async function startStorageServer(options: {
   await assertPortFree(options.host, options.port, 'object storage');
   await mkdir(options.directory, { recursive: true, mode: 0o700 });
   const require = createRequire(import.meta.url);
+  loadConformingAuthentication(require);
   const S3rver = require('@20minutes/s3rver') as S3rverModule;
   const accounts = require('@20minutes/s3rver/lib/models/account') as AccountModule;
   accounts.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');

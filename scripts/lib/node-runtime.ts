@@ -8,6 +8,7 @@ import { createAccessTokens } from '../../shared/access-tokens';
 import { systemClock, type Clock } from '../../shared/clock';
 import type { Config } from '../../shared/config';
 import { createDatabase } from '../../shared/db/client';
+import { createLinkTokens } from '../../shared/link-tokens';
 import type { Deps } from '../../shared/http';
 import { createPasswordHasher } from '../../shared/passwords';
 import { createObjectStorage } from '../../shared/storage';
@@ -25,6 +26,7 @@ export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps
     storage: createObjectStorage(config.storage),
     passwords: createPasswordHasher(config.bcryptCost),
     accessTokens: createAccessTokens({ ...config.jwt }),
+    linkTokens: createLinkTokens({ secret: config.linkSecret, ttlSeconds: config.downloads.linkTtlSeconds }),
     close: () => client.close(),
   };
 }

@@ -84,3 +84,15 @@ export const fileGrants = sqliteTable(
 );
 
 export type FileRow = typeof files.$inferSelect;
+
+/** The audit of completed link redemptions. Kept when the file is deleted: it is a record. */
+export const downloads = sqliteTable(
+  'downloads',
+  {
+    id: text('id').primaryKey(),
+    fileId: text('file_id').notNull(),
+    userId: text('user_id').notNull(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('downloads_file_at_idx').on(t.fileId, t.at)],
+);

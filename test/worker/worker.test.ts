@@ -94,7 +94,8 @@ describe('in workerd: upload, verification, sharing, listing', () => {
     }
     const opsToken = await api.login(username, 'a long ops password');
 
-    const good = await uploadFile(api, opsToken, 'edge.docx', await makeDocx());
+    const goodBytes = await makeDocx();
+    const good = { ...(await uploadFile(api, opsToken, 'edge.docx', goodBytes)), bytes: goodBytes };
     expect(good.complete.status).toBe(200);
     expect(good.complete.body).toMatchObject({ file: { status: 'ready' } });
     for (const [name, bytes, reason] of [['edge-pdf.docx', makePdf(), /not a ZIP/], ['edge-macro.docx', await makeDocm(), /Macro/]] as const) {
@@ -109,6 +110,17 @@ describe('in workerd: upload, verification, sharing, listing', () => {
     expect(shared.status).toBe(200);
     const listed = await api.request<{ items: Array<{ id: string }> }>('GET', '/api/files', { token: client.token });
     expect(listed.body.items.map((f) => f.id)).toEqual([good.id]);
+
+    // The encrypted link, redeemed in workerd, leads to the same bytes in storage.
+    const link = await api.request<{ downloadLink: string }>('POST', `/api/files/${good.id}/download-link`, { token: client.token });
+    expect(link.status).toBe(200);
+    const redeemed = await fetch(link.body.downloadLink, { headers: { authorization: `Bearer ${client.token}`, accept: 'application/json' } });
+    expect(redeemed.status).toBe(200);
+    const { url } = (await redeemed.json()) as { url: string };
+    expect(new Uint8Array(await (await fetch(url)).arrayBuffer())).toEqual(good.bytes);
+    expectProblem(await api.request('GET', `/api/download/${link.body.downloadLink.split('/api/download/')[1]}`, { token: opsToken }), 403, 'forbidden');
+    const audit = await api.request<{ items: unknown[] }>('GET', `/api/files/${good.id}/downloads`, { token: opsToken });
+    expect(audit.body.items).toHaveLength(1);
     expectProblem(await api.request('DELETE', `/api/files/${good.id}`, { token: client.token }), 403, 'forbidden');
     expect((await api.request('DELETE', `/api/files/${good.id}`, { token: opsToken })).status).toBe(204);
     expectProblem(await api.request('GET', `/api/files/${good.id}`, { token: client.token }), 404, 'not_found');

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { attachmentDisposition } from '../../shared/content-disposition';
+import { recordDownload } from '../../shared/downloads';
+import { ApiError, forbidden, notFound } from '../../shared/errors';
+import { findVisibleFile } from '../../shared/files';
+import { defineRoute, deps, factory, guard, pathParams } from '../../shared/http';
+import { Problem } from '../../shared/schemas';
+
+/**
+ * Following a link: the caller must be the client it was issued to; the file must still exist,
+ * be ready and be shared with that client now. Then the redemption is recorded and the answer
+ * is a presigned GET that lives at most a minute and makes the browser save the file.
+ */
+const TokenParams = z.object({ token: z.string().max(4096).regex(/^[A-Za-z0-9_.-]+$/) });
+
+const PresignedDownload = z
+  .object({ url: z.string().meta({ description: 'Presigned GET of the object, valid ≤ 60 s.' }), expiresAt: z.iso.datetime() })
+  .meta({ id: 'PresignedDownload' });
+
+export const route = defineRoute({
+  method: 'get',
+  path: '/api/download/{token}',
+  operationId: 'redeemDownloadLink',
+  summary: 'Follow a download link (the client it was issued to, signed in)',
+  tags: ['Downloads'],
+  access: 'client',
+  request: { params: TokenParams },
+  responses: {
+    200: { description: 'With `Accept: application/json`: the presigned URL instead of a redirect.', schema: PresignedDownload },
+    302: { description: '`Location:` a presigned GET of the file, valid ≤ 60 s, with `Content-Disposition: attachment`.' },
+    403: { description: 'Signed in as anyone but the client the link was issued to, ops included.', schema: Problem },
+    404: { description: 'Tampered, truncated or foreign link; or the file was deleted, is not ready, or is no longer shared with the client.', schema: Problem },
+    410: { description: 'The link has expired (`link_expired`).', schema: Problem },
+  },
+});
+
+export const handlers = factory.createHandlers(guard(route), pathParams(TokenParams), async (c) => {
+  const { db, storage, linkTokens, clock, config } = deps(c);
+  const client = c.get('user');
+  const now = clock.now();
+  const link = await linkTokens.read(c.req.valid('param').token, now);
+  if (link.status === 'invalid') throw notFound('No such download link.');
+  if (link.claims.clientId !== client.id) throw forbidden('This link was issued to another user.');
+  if (link.status === 'expired') throw new ApiError(410, 'link_expired', 'This download link has expired; ask for a new one.');
+
+  const file = await findVisibleFile(db, link.claims.fileId, client);
+  if (!file) throw notFound('The file is no longer available to you.');
+  const download = await storage.presignGet(file.storageKey, {
+    contentDisposition: attachmentDisposition(file.filename),
+    contentType: file.contentType,
+    expiresInSeconds: config.downloads.urlTtlSeconds,
+    now,
+  });
+  await recordDownload(db, { fileId: file.id, userId: client.id, at: now });
+
+  c.header('Cache-Control', 'no-store');
+  c.header('Referrer-Policy', 'no-referrer');
+  if ((c.req.header('accept') ?? '').includes('application/json')) {
+    return c.json({ url: download.url, expiresAt: download.expiresAt.toISOString() }, 200);
+  }
+  return c.redirect(download.url, 302);
+});
