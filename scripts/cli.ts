@@ -1,0 +1,303 @@
+/**
+ * `npm run cli -- <command>`: the API from a terminal, for ops and clients alike.
+ *
+ *   login [--api URL] [--username NAME]   sign in (password prompted without echo, or read from stdin)
+ *   ls                                    files you can see
+ *   upload FILE [--name NAME]             ops: upload straight to storage, verify, print the result
+ *   share ID --client NAME… [--all] [--replace]   ops: grant a file to clients
+ *   download ID [--out PATH] [--force]    clients: fetch a file through its encrypted link
+ *   audit ID                              ops: who downloaded a file
+ *   whoami | logout
+ *
+ * The session (API URL and access token) is kept in $SFS_CONFIG, by default
+ * ~/.config/secure-file-share/session.json, readable by you only.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { pipeline } from 'node:stream/promises';
+import { text } from 'node:stream/consumers';
+import { SingleBar } from 'cli-progress';
+import { Command } from 'commander';
+import { read } from 'read';
+import { documentTypeForFilename } from '../shared/documents';
+
+interface Session {
+  apiUrl: string;
+  accessToken: string;
+  username: string;
+  role: string;
+}
+
+const sessionFile = () =>
+  process.env.SFS_CONFIG ?? path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'secure-file-share', 'session.json');
+
+class CliError extends Error {}
+
+async function loadSession(): Promise<Session> {
+  try {
+    return JSON.parse(await readFile(sessionFile(), 'utf8')) as Session;
+  } catch {
+    throw new CliError('Not signed in: run `npm run cli -- login` first.');
+  }
+}
+
+async function saveSession(session: Session) {
+  const file = sessionFile();
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, `${JSON.stringify(session, null, 2)}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+}
+
+interface Problem {
+  detail?: string;
+  code?: string;
+  errors?: Array<{ path: string; message: string }>;
+}
+
+/** Calls the API; a problem+json answer becomes a CliError with its detail and field errors. */
+async function api<T>(session: Pick<Session, 'apiUrl'> & { accessToken?: string }, method: string, route: string, body?: unknown, accept?: string): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${session.apiUrl}${route}`, {
+      method,
+      headers: {
+        ...(session.accessToken ? { authorization: `Bearer ${session.accessToken}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(accept ? { accept } : {}),
+      },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+      redirect: 'manual',
+    });
+  } catch {
+    throw new CliError(`Cannot reach the API at ${session.apiUrl}.`);
+  }
+  if (res.status === 204) return undefined as T;
+  const payload = (await res.json().catch(() => ({}))) as T & Problem;
+  if (!res.ok) {
+    if (res.status === 401 && route !== '/api/auth/login') throw new CliError('Your session has expired or was signed out: run `npm run cli -- login` again.');
+    const fields = payload.errors?.map((e) => `\n  ${e.path}: ${e.message}`).join('') ?? '';
+    throw new CliError(`${payload.detail ?? `The API answered ${res.status}.`}${fields}`);
+  }
+  return payload;
+}
+
+const formatSize = (bytes: number) =>
+  bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+
+function progressBar(label: string, total: number) {
+  const bar = new SingleBar({
+    format: `${label} [{bar}] {percentage}% | {done}/{size}`,
+    barCompleteChar: '#',
+    barIncompleteChar: '-',
+    hideCursor: true,
+    noTTYOutput: true, // scripts and CI logs get the bar too, at a slower pace
+    stream: process.stderr,
+  });
+  bar.start(total, 0, { done: formatSize(0), size: formatSize(total) });
+  return {
+    update: (done: number) => bar.update(done, { done: formatSize(done), size: formatSize(total) }),
+    stop: () => bar.stop(),
+  };
+}
+
+/** Counts bytes flowing through, for a progress bar. */
+const counter = (onBytes: (n: number) => void) =>
+  new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      onBytes(chunk.length);
+      done(null, chunk);
+    },
+  });
+
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) return read({ prompt: 'Password: ', silent: true, replace: '' });
+  return (await text(process.stdin)).replace(/\r?\n$/, '');
+}
+
+interface FileView {
+  id: string;
+  filename: string;
+  size: number;
+  status: string;
+  rejectionReason: string | null;
+  createdAt: string;
+  uploadedBy: { username: string };
+}
+
+const program = new Command('cli').description('Secure file sharing from the terminal.').showHelpAfterError();
+
+program
+  .command('login')
+  .description('sign in and keep the session for the other commands')
+  .option('--api <url>', 'the service URL', process.env.SFS_API_URL ?? 'http://127.0.0.1:3000')
+  .option('--username <name>', 'username or email')
+  .action(async (options: { api: string; username?: string }) => {
+    const apiUrl = options.api.replace(/\/+$/, '').replace(/\/api$/, '');
+    const username = options.username ?? (await read({ prompt: 'Username or email: ' }));
+    const result = await api<{ accessToken: string; user: { username: string; role: string } }>({ apiUrl }, 'POST', '/api/auth/login', {
+      username,
+      password: await readPassword(),
+    });
+    await saveSession({ apiUrl, accessToken: result.accessToken, username: result.user.username, role: result.user.role });
+    console.log(`Signed in to ${apiUrl} as ${result.user.username} (${result.user.role}).`);
+  });
+
+program
+  .command('logout')
+  .description('sign out everywhere and forget the session')
+  .action(async () => {
+    const session = await loadSession();
+    await api(session, 'POST', '/api/auth/logout').catch(() => undefined);
+    await rm(sessionFile(), { force: true });
+    console.log('Signed out.');
+  });
+
+program
+  .command('whoami')
+  .description('the signed-in user')
+  .action(async () => {
+    const { user } = await api<{ user: { username: string; email: string; role: string } }>(await loadSession(), 'GET', '/api/me');
+    console.log(`${user.username} <${user.email}> (${user.role})`);
+  });
+
+program
+  .command('ls')
+  .description('files you can see, newest first')
+  .action(async () => {
+    const session = await loadSession();
+    const rows: FileView[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: FileView[]; nextCursor: string | null } = await api(session, 'GET', `/api/files?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      rows.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    if (rows.length === 0) {
+      console.log(session.role === 'ops' ? 'No files yet.' : 'Nothing has been shared with you yet.');
+      return;
+    }
+    for (const f of rows) {
+      console.log([f.id, f.status.padEnd(8), formatSize(f.size).padStart(10), f.createdAt.slice(0, 16).replace('T', ' '), f.filename].join('  '));
+    }
+  });
+
+program
+  .command('upload')
+  .description('ops: upload a .docx, .pptx or .xlsx straight to storage and verify it')
+  .argument('<file>', 'path of the document')
+  .option('--name <filename>', 'the name people will see (default: the file name)')
+  .action(async (file: string, options: { name?: string }) => {
+    const session = await loadSession();
+    const filename = options.name ?? path.basename(file);
+    const type = documentTypeForFilename(filename);
+    if (!type) throw new CliError('Only .docx, .pptx and .xlsx files can be uploaded.');
+    const size = (await stat(file).catch(() => null))?.size;
+    if (size === undefined) throw new CliError(`No such file: ${file}`);
+
+    const started = await api<{ file: FileView; upload: { url: string; headers: Record<string, string> } }>(session, 'POST', '/api/files', {
+      filename,
+      contentType: type.contentType,
+      size,
+    });
+    const bar = progressBar('upload  ', size);
+    let sent = 0;
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const url = new URL(started.upload.url);
+        const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'PUT', headers: started.upload.headers }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        pipeline(createReadStream(file), counter((n) => bar.update((sent += n))), req).catch(reject);
+      });
+      if (status !== 200) throw new CliError(`Storage refused the upload (HTTP ${status}); nothing was stored.`);
+    } finally {
+      bar.stop();
+    }
+    try {
+      const done = await api<{ file: FileView }>(session, 'POST', `/api/files/${started.file.id}/complete`);
+      console.log(`${done.file.id}  ready  ${done.file.filename}`);
+    } catch (error) {
+      throw new CliError(`Rejected: ${(error as Error).message}`);
+    }
+  });
+
+program
+  .command('share')
+  .description('ops: grant a file to clients (added to those it already has, unless --replace)')
+  .argument('<id>', 'file id')
+  .option('--client <username...>', 'client usernames', [])
+  .option('--all', 'share with every client')
+  .option('--no-all', 'stop sharing with every client')
+  .option('--replace', 'make these clients the whole grant set')
+  .action(async (id: string, options: { client: string[]; all?: boolean; replace?: boolean }) => {
+    const session = await loadSession();
+    const current = options.replace
+      ? { allClients: false, clients: [] as Array<{ username: string }> }
+      : await api<{ allClients: boolean; clients: Array<{ username: string }> }>(session, 'GET', `/api/files/${id}/sharing`);
+    const clients = [...new Set([...current.clients.map((c) => c.username), ...options.client.map((c) => c.toLowerCase())])];
+    const result = await api<{ allClients: boolean; clients: Array<{ username: string }> }>(session, 'PUT', `/api/files/${id}/sharing`, {
+      allClients: options.all ?? current.allClients,
+      clients,
+    });
+    console.log(`Shared with ${result.allClients ? 'all clients' : 'no one by default'}${result.clients.length ? `; clients: ${result.clients.map((c) => c.username).join(', ')}` : ''}.`);
+  });
+
+program
+  .command('download')
+  .description('clients: download a file shared with you')
+  .argument('<id>', 'file id')
+  .option('--out <path>', 'where to write it (default: its name, in this folder)')
+  .option('--force', 'overwrite an existing file')
+  .action(async (id: string, options: { out?: string; force?: boolean }) => {
+    const session = await loadSession();
+    const { file } = await api<{ file: FileView }>(session, 'GET', `/api/files/${id}`);
+
+    // Never let a name from the server choose the folder: its last path segment only. The target
+    // is claimed before the link is redeemed, so a refusal here records no download.
+    const target = options.out ?? (path.basename(file.filename.replace(/[\\/]/g, '_')) || 'download');
+    const handle = await open(target, options.force ? 'w' : 'wx').catch((error: NodeJS.ErrnoException) => {
+      throw new CliError(error.code === 'EEXIST' ? `${target} exists; use --force to overwrite it.` : `Cannot write ${target}: ${error.message}`);
+    });
+    await handle.close();
+
+    const { downloadLink } = await api<{ downloadLink: string }>(session, 'POST', `/api/files/${id}/download-link`);
+    const { url } = await api<{ url: string }>(session, 'GET', new URL(downloadLink).pathname, undefined, 'application/json');
+    const res = await fetch(url);
+    if (!res.ok || !res.body) throw new CliError(`Storage refused the download (HTTP ${res.status}).`);
+    const bar = progressBar('download', Number(res.headers.get('content-length')) || file.size);
+    let received = 0;
+    try {
+      await pipeline(Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>), counter((n) => bar.update((received += n))), createWriteStream(target));
+    } finally {
+      bar.stop();
+    }
+    console.log(`Saved ${target} (${formatSize(received)}).`);
+  });
+
+program
+  .command('audit')
+  .description('ops: who downloaded a file, newest first')
+  .argument('<id>', 'file id')
+  .action(async (id: string) => {
+    const { items } = await api<{ items: Array<{ user: { username: string }; at: string }> }>(await loadSession(), 'GET', `/api/files/${id}/downloads`);
+    if (items.length === 0) console.log('No downloads yet.');
+    for (const d of items) console.log(`${d.at}  ${d.user.username}`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CliError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
