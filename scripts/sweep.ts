@@ -1,5 +1,6 @@
 /**
- * `npm run sweep`: removes pending uploads past their expiry and stored objects no file owns.
+ * `npm run sweep [-- --orphan-age SECONDS]`: removes pending uploads past their expiry and
+ * stored objects no file owns that are older than --orphan-age (default an hour).
  * Idempotent; the Workers deployment runs the same code on a cron trigger.
  *
  * Locally it uses the data folder of `npm start` (DATA_DIR, default .data) and the storage
@@ -7,6 +8,7 @@
  * S3_* and the secrets as for the service.
  */
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config';
 import { describeError } from '../shared/log';
 import { sweep } from '../shared/sweep';
@@ -20,9 +22,16 @@ if (!process.env.DATABASE_URL) {
   env = { ...localEnv({ dataDir, secrets, storageUrl: `http://${LOOPBACK}:${process.env.STORAGE_PORT ?? 9000}`, apiPort: 3000 }), ...process.env };
 }
 
+const { values } = parseArgs({ options: { 'orphan-age': { type: 'string', default: '3600' } } });
+const orphanAgeSeconds = Number(values['orphan-age']);
+if (!Number.isInteger(orphanAgeSeconds) || orphanAgeSeconds < 0) {
+  console.error('--orphan-age takes a whole number of seconds: objects no file owns are deleted once they are that old.');
+  process.exit(1);
+}
+
 const deps = createNodeDeps(loadConfig(env));
 try {
-  const report = await sweep(deps);
+  const report = await sweep(deps, { orphanAgeSeconds });
   console.log(`Swept ${report.expiredUploads} expired pending upload(s) and ${report.orphanObjects} orphaned object(s).`);
 } catch (error) {
   const { chain, message } = describeError(error);

@@ -47,13 +47,49 @@ export const documentTypeForFilename = (filename: string): DocumentType | undefi
 /** Limits that no real office document comes near, and every ZIP bomb passes. */
 export const ZIP_LIMITS = {
   maxEntries: 10_000,
+  /** Read whole by zip.js, so it is bounded before zip.js sees it (10,000 entries fit in ~1 MB). */
+  maxCentralDirectoryBytes: 4 * 1024 * 1024,
   maxEntryUncompressedBytes: 512 * 1024 * 1024,
-  maxTotalUncompressedBytes: 2 * 1024 * 1024 * 1024,
-  /** Compression ratio above which a large entry is taken for a bomb; office XML is ~10:1. */
+  maxTotalUncompressedBytes: 1024 * 1024 * 1024,
+  /** Compression ratio above which a large entry, or the whole package, is taken for a bomb; office XML is ~10:1. */
   maxRatio: 200,
   ratioAppliesAboveBytes: 8 * 1024 * 1024,
+  totalRatioAppliesAboveBytes: 64 * 1024 * 1024,
+  /** Both compressed and uncompressed: a tiny part padded with empty deflate blocks is still refused. */
   maxContentTypesBytes: 1024 * 1024,
 };
+
+/** End of central directory (and its ZIP64 form): where the directory is and how big it is. */
+async function readDirectoryBounds(source: ByteSource): Promise<{ entries: number; directoryBytes: number } | null> {
+  // Almost every package ends in the 22-byte record; only a ZIP comment pushes it further back.
+  for (const window of [4096, 22 + 0xffff]) {
+    const found = await findDirectoryBounds(source, Math.min(source.size, window));
+    if (found !== undefined || window >= source.size) return found ?? null;
+  }
+  return null;
+}
+
+async function findDirectoryBounds(source: ByteSource, tailLength: number): Promise<{ entries: number; directoryBytes: number } | null | undefined> {
+  const tailStart = source.size - tailLength;
+  const tail = await source.read(tailStart, tailLength);
+  const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (view.getUint32(i, true) !== 0x06054b50) continue;
+    let entries = view.getUint16(i + 10, true);
+    let directoryBytes = view.getUint32(i + 12, true);
+    if ((entries === 0xffff || directoryBytes === 0xffffffff) && i >= 20 && view.getUint32(i - 20, true) === 0x07064b50) {
+      const zip64At = Number(view.getBigUint64(i - 20 + 8, true));
+      if (zip64At < 0 || zip64At + 56 > source.size) return null;
+      const record = await source.read(zip64At, 56);
+      const r = new DataView(record.buffer, record.byteOffset, record.byteLength);
+      if (r.getUint32(0, true) !== 0x06064b50) return null;
+      entries = Number(r.getBigUint64(32, true));
+      directoryBytes = Number(r.getBigUint64(40, true));
+    }
+    return { entries, directoryBytes };
+  }
+  return undefined;
+}
 
 /** Random-access reads of the stored object: a ranged GET each. */
 export interface ByteSource {
@@ -63,8 +99,9 @@ export interface ByteSource {
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
-const MACRO_CONTENT_TYPE = /macroenabled|vbaproject|vbaprojectsignature|activex/i;
-const MACRO_PART = /(^|\/)vbaProject\.bin$|(^|\/)vbaProjectSignature\.bin$|(^|\/)activeX\//i;
+// macroEnabled documents, VBA projects, Excel 4.0 macro sheets (macrosheet, intlmacrosheet), ActiveX.
+const MACRO_CONTENT_TYPE = /macro|vbaproject|activex/i;
+const MACRO_PART = /(^|\/)vbaProject\.bin$|(^|\/)vbaProjectSignature\.bin$|(^|\/)activeX\/|(^|\/)macrosheets\//i;
 const CFB_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 
 /**
@@ -84,7 +121,12 @@ export async function verifyOfficeDocument(source: ByteSource, type: DocumentTyp
   const reader = new StorageReader(source);
   const zip = new ZipReader(reader as unknown as Reader<ByteSource>, { checkSignature: true, useWebWorkers: false });
   try {
-    let entries: Entry[];
+    const bounds = await readDirectoryBounds(source);
+  if (!bounds) return reject(`The file is not ${type.label}: it has no ZIP directory.`);
+  if (bounds.entries > ZIP_LIMITS.maxEntries) return reject(`The ZIP container has ${bounds.entries} entries, more than any office document.`);
+  if (bounds.directoryBytes > ZIP_LIMITS.maxCentralDirectoryBytes) return reject('The ZIP directory is implausibly large.');
+
+  let entries: Entry[];
     try {
       entries = await zip.getEntries();
     } catch (error) {
@@ -109,10 +151,15 @@ export async function verifyOfficeDocument(source: ByteSource, type: DocumentTyp
       }
       if (MACRO_PART.test(entry.filename)) return reject('Macro-enabled documents are not accepted.');
     }
+    if (total > ZIP_LIMITS.totalRatioAppliesAboveBytes && total > ZIP_LIMITS.maxRatio * source.size) {
+      return reject('The ZIP container declares absurd uncompressed sizes (a ZIP bomb).');
+    }
 
     const contentTypesEntry = entries.find((e): e is FileEntry => e.filename === '[Content_Types].xml' && !e.directory);
     if (!contentTypesEntry) return reject(`The file is not ${type.label}: it has no [Content_Types].xml.`);
-    if (contentTypesEntry.uncompressedSize > ZIP_LIMITS.maxContentTypesBytes) return reject('[Content_Types].xml is implausibly large.');
+    if (contentTypesEntry.uncompressedSize > ZIP_LIMITS.maxContentTypesBytes || contentTypesEntry.compressedSize > ZIP_LIMITS.maxContentTypesBytes) {
+      return reject('[Content_Types].xml is implausibly large.');
+    }
 
     let contentTypesXml: string;
     try {
@@ -153,15 +200,17 @@ interface PartType {
  * a general XML parser would add 21 KB gzip to the worker for this one list.
  */
 const TYPES_ROOT = /<(?:[\w.-]+:)?Types[\s>]/;
-const TYPE_ELEMENT = /<(?:[\w.-]+:)?(Default|Override)\b([^>]*)>/g;
+// Attribute values may contain '>', so they are skipped as whole quoted strings.
+const TYPE_ELEMENT = /<(?:[\w.-]+:)?(Default|Override)\b((?:[^>"']|"[^"]*"|'[^']*')*)>/g;
 const ATTRIBUTE = /([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const codePoint = (n: number, whole: string) => (Number.isInteger(n) && n >= 0 && n <= 0x10ffff ? String.fromCodePoint(n) : whole);
 const decodeEntities = (v: string) =>
-  v.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, name: string) =>
+  v.replace(/&(#x[0-9a-f]{1,8}|#\d{1,10}|\w+);/gi, (whole, name: string) =>
     name.startsWith('#x') || name.startsWith('#X')
-      ? String.fromCodePoint(parseInt(name.slice(2), 16))
+      ? codePoint(parseInt(name.slice(2), 16), whole)
       : name.startsWith('#')
-        ? String.fromCodePoint(parseInt(name.slice(1), 10))
+        ? codePoint(parseInt(name.slice(1), 10), whole)
         : (ENTITIES[name] ?? whole),
   );
 

@@ -155,9 +155,22 @@ export async function listFiles(db: Database, viewer: Viewer, options: { limit: 
   };
 }
 
-/** pending → ready, only if still pending: of two racing completions exactly one wins. */
-export async function markReady(db: Database, id: string, now: Date): Promise<boolean> {
-  const result = await db.update(files).set({ status: 'ready', readyAt: now }).where(and(eq(files.id, id), eq(files.status, 'pending')));
+/**
+ * How long after its upload URL expires a pending file may still be completed; the sweep only
+ * removes pending files older than that, so the two never act on the same file.
+ */
+export const UPLOAD_GRACE_SECONDS = 300;
+
+/**
+ * pending → ready with the verified copy's key, only if still pending and not yet due for the
+ * sweep: of two racing completions, or a completion racing the sweep, exactly one wins.
+ */
+export async function markReady(db: Database, id: string, storageKey: string, now: Date): Promise<boolean> {
+  const sweepCutoff = now.getTime() - UPLOAD_GRACE_SECONDS * 1000;
+  const result = await db
+    .update(files)
+    .set({ status: 'ready', readyAt: now, storageKey })
+    .where(and(eq(files.id, id), eq(files.status, 'pending'), sql`${files.uploadExpiresAt} >= ${sweepCutoff}`));
   return result.rowsAffected === 1;
 }
 
@@ -174,6 +187,16 @@ export async function deleteFileRow(db: Database, id: string): Promise<string | 
   return row.storageKey;
 }
 
+/** Code-unit order, the same as SQLite's default collation, so both sharing routes agree. */
+const byUsername = (a: { username: string }, b: { username: string }) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0);
+
+function isForeignKeyViolation(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (/FOREIGN KEY constraint failed/i.test(e.message)) return true;
+  }
+  return false;
+}
+
 export interface Sharing {
   allClients: boolean;
   clients: Array<{ id: string; username: string }>;
@@ -186,7 +209,7 @@ export async function getSharing(db: Database, file: { id: string; sharedWithAll
     .innerJoin(users, eq(users.id, fileGrants.userId))
     .where(eq(fileGrants.fileId, file.id))
     .orderBy(asc(users.username));
-  return { allClients: file.sharedWithAllClients, clients };
+  return { allClients: file.sharedWithAllClients, clients: clients.sort(byUsername) };
 }
 
 /**
@@ -209,24 +232,36 @@ export async function replaceSharing(db: Database, file: FileRow | FileWithUploa
     throw new ApiError(400, 'validation_failed', 'Some usernames are not clients; nothing was changed.', { errors });
   }
   const grants = usernames.map((name) => ({ fileId: file.id, userId: (byName.get(name) as { id: string }).id, fileCreatedAt: file.createdAt }));
-  await db.batch([
-    db.update(files).set({ sharedWithAllClients: input.allClients }).where(eq(files.id, file.id)),
-    db.delete(fileGrants).where(eq(fileGrants.fileId, file.id)),
-    ...(grants.length ? [db.insert(fileGrants).values(grants)] : []),
-  ]);
+  try {
+    await db.batch([
+      db.update(files).set({ sharedWithAllClients: input.allClients }).where(eq(files.id, file.id)),
+      db.delete(fileGrants).where(eq(fileGrants.fileId, file.id)),
+      ...(grants.length ? [db.insert(fileGrants).values(grants)] : []),
+    ]);
+  } catch (error) {
+    // The file (or a client) was deleted between the checks and the batch: nothing was written.
+    if (isForeignKeyViolation(error)) throw new ApiError(404, 'not_found', 'No such resource.');
+    throw error;
+  }
   return {
     allClients: input.allClients,
-    clients: usernames.map((name) => ({ id: (byName.get(name) as { id: string }).id, username: name })).sort((a, b) => a.username.localeCompare(b.username)),
+    clients: usernames.map((name) => ({ id: (byName.get(name) as { id: string }).id, username: name })).sort(byUsername),
   };
 }
 
-/** Pending uploads whose presigned PUT expired before `before`; the sweep removes them. */
-export async function expiredPendingFiles(db: Database, before: Date, limit: number) {
-  return db
-    .select({ id: files.id, storageKey: files.storageKey })
-    .from(files)
-    .where(and(eq(files.status, 'pending'), sql`${files.uploadExpiresAt} < ${before.getTime()}`))
-    .limit(limit);
+/**
+ * Deletes pending files whose upload URL expired more than the grace period before `now`, and
+ * returns their storage keys. Rows go first, in one statement that re-checks `pending`, so a
+ * completion that won the race keeps its file; the objects are deleted after.
+ */
+export async function deleteExpiredPendingFiles(db: Database, now: Date, limit: number): Promise<string[]> {
+  const cutoff = now.getTime() - UPLOAD_GRACE_SECONDS * 1000;
+  const rows = await db.all<{ storage_key: string }>(sql`
+    delete from ${files}
+    where ${files.id} in (select ${files.id} from ${files} where ${files.status} = 'pending' and ${files.uploadExpiresAt} < ${cutoff} limit ${limit})
+      and ${files.status} = 'pending'
+    returning ${files.storageKey}`);
+  return rows.map((r) => r.storage_key);
 }
 
 /** The storage keys among `keys` that a pending or ready row still owns. */

@@ -43,10 +43,12 @@ export interface ObjectStorage {
   head(key: string): Promise<ObjectHead | null>;
   /** Bytes [start, start + length) of the object. */
   readRange(key: string, start: number, length: number): Promise<Uint8Array>;
+  /** Copies an object inside the bucket, server-side: no byte passes through the caller. */
+  copy(sourceKey: string, targetKey: string): Promise<void>;
   /** Deletes the object; deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
-  /** Every key under the prefix, page by page. */
-  listKeys(prefix: string): AsyncGenerator<string>;
+  /** Every object under the prefix, page by page. */
+  list(prefix: string): AsyncGenerator<{ key: string; lastModified: Date }>;
 }
 
 /** SigV4's X-Amz-Date form: 20261124T132500Z */
@@ -140,10 +142,22 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
     async readRange(key, start, length) {
       if (length <= 0) return new Uint8Array(0);
       const res = await send(objectUrl(key), { method: 'GET', headers: { range: `bytes=${start}-${start + length - 1}` } });
-      if (res.status !== 206 && res.status !== 200) throw await unexpected(res, 'ranged GET');
+      // A server that ignores Range would send the whole object: never buffer that.
+      if (res.status !== 206) throw await unexpected(res, 'ranged GET');
       const bytes = new Uint8Array(await res.arrayBuffer());
-      // A server that ignores Range answers 200 with everything; keep only what was asked for.
-      return res.status === 200 ? bytes.subarray(start, start + length) : bytes;
+      if (bytes.length > length) throw new DependencyError('storage', new Error('ranged GET returned more than asked'));
+      return bytes;
+    },
+
+    async copy(sourceKey, targetKey) {
+      const res = await send(objectUrl(targetKey), {
+        method: 'PUT',
+        headers: { 'x-amz-copy-source': `/${encodeURIComponent(options.bucket)}/${objectPath(sourceKey)}` },
+      });
+      // S3 can answer 200 and still report an error in the body.
+      const body = await res.text();
+      if (res.status === 404 || /<Code>NoSuchKey<\/Code>/.test(body)) throw new DependencyError('storage', new Error('copy source vanished'));
+      if (!res.ok || !/<CopyObjectResult/.test(body)) throw new DependencyError('storage', new Error(`copy answered ${res.status}`));
     },
 
     async delete(key) {
@@ -152,7 +166,7 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
       if (!res.ok && res.status !== 404) throw await unexpected(res, 'DELETE');
     },
 
-    async *listKeys(prefix) {
+    async *list(prefix) {
       let token: string | undefined;
       do {
         const url = new URL(bucketUrl);
@@ -162,7 +176,12 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
         const res = await send(url.toString(), { method: 'GET' });
         if (!res.ok) throw await unexpected(res, 'list');
         const xml = await res.text();
-        for (const match of xml.matchAll(/<Key>([^<]*)<\/Key>/g)) yield decodeXml(match[1] ?? '');
+        for (const [, contents = ''] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+          const key = /<Key>([^<]*)<\/Key>/.exec(contents)?.[1];
+          const lastModified = Date.parse(/<LastModified>([^<]*)<\/LastModified>/.exec(contents)?.[1] ?? '');
+          if (key !== undefined) // Unknown age counts as new: the sweep never deletes what it cannot date.
+          if (key !== undefined) yield { key: decodeXml(key), lastModified: Number.isNaN(lastModified) ? new Date() : new Date(lastModified) };
+        }
         token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? decodeXml(/<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1] ?? '') || undefined : undefined;
       } while (token);
     },

@@ -1,38 +1,40 @@
-import { inArray } from 'drizzle-orm';
 import type { Clock } from './clock';
 import type { Database } from './db/client';
-import { fileGrants, files } from './db/schema';
-import { expiredPendingFiles, ownedStorageKeys } from './files';
+import { deleteExpiredPendingFiles, ownedStorageKeys } from './files';
 import type { ObjectStorage } from './storage';
 
 /**
  * Reconciles the database and the object storage after anything a crash or an outage left
  * half-done. Idempotent: running it twice changes nothing the second time.
  *
- * 1. Pending uploads whose URL expired more than `graceSeconds` ago: object (if any) and row go.
- * 2. Objects under `files/` that no pending or ready row owns (a delete whose storage call
- *    failed, a rejection interrupted after its row was written): deleted.
+ * 1. Pending uploads whose URL expired more than the grace period ago: rows first (re-checked as
+ *    still pending in the same statement), then their objects.
+ * 2. Objects under `files/` that no pending or ready row owns and that are older than
+ *    `orphanAgeSeconds`: the upload copy of a verified file, the object of a deleted file whose
+ *    storage call failed, the remains of an interrupted completion. The age keeps the sweep away
+ *    from a completion in progress, whose verified copy has no row yet for a few seconds.
  */
 export interface SweepReport {
   expiredUploads: number;
   orphanObjects: number;
 }
 
-export async function sweep(deps: { db: Database; storage: ObjectStorage; clock: Clock }, options: { graceSeconds?: number } = {}): Promise<SweepReport> {
+export async function sweep(
+  deps: { db: Database; storage: ObjectStorage; clock: Clock },
+  options: { orphanAgeSeconds?: number } = {},
+): Promise<SweepReport> {
   const { db, storage, clock } = deps;
-  const cutoff = new Date(clock.now().getTime() - (options.graceSeconds ?? 300) * 1000);
+  const now = clock.now();
   const report: SweepReport = { expiredUploads: 0, orphanObjects: 0 };
 
   for (;;) {
-    const expired = await expiredPendingFiles(db, cutoff, 100);
-    if (expired.length === 0) break;
-    for (const file of expired) await storage.delete(file.storageKey);
-    const ids = expired.map((f) => f.id);
-    await db.batch([db.delete(fileGrants).where(inArray(fileGrants.fileId, ids)), db.delete(files).where(inArray(files.id, ids))]);
-    report.expiredUploads += expired.length;
-    if (expired.length < 100) break;
+    const keys = await deleteExpiredPendingFiles(db, now, 100);
+    for (const key of keys) await storage.delete(key);
+    report.expiredUploads += keys.length;
+    if (keys.length < 100) break;
   }
 
+  const orphanBefore = now.getTime() - (options.orphanAgeSeconds ?? 3600) * 1000;
   let batch: string[] = [];
   const flush = async () => {
     const owned = await ownedStorageKeys(db, batch);
@@ -43,11 +45,11 @@ export async function sweep(deps: { db: Database; storage: ObjectStorage; clock:
     }
     batch = [];
   };
-  for await (const key of storage.listKeys('files/')) {
-    batch.push(key);
+  for await (const object of storage.list('files/')) {
+    if (object.lastModified.getTime() > orphanBefore) continue;
+    batch.push(object.key);
     if (batch.length >= 200) await flush();
   }
   if (batch.length > 0) await flush();
   return report;
 }
-

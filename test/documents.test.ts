@@ -38,7 +38,7 @@ describe('verifyOfficeDocument', () => {
     ['a ZIP bomb', () => samples.makeZipBomb(), '.docx', /ZIP bomb/],
     ['an encrypted (OLE) Office file', async () => samples.makeEncryptedOffice(), '.docx', /encrypted or legacy/],
     ['random bytes', async () => samples.makeRandomBytes(), '.docx', /not a ZIP container/],
-    ['a truncated .docx', async () => (await samples.makeDocx()).slice(0, 200), '.docx', /unreadable/],
+    ['a truncated .docx', async () => (await samples.makeDocx()).slice(0, 200), '.docx', /no ZIP directory/],
     ['a file of 10 bytes', async () => new Uint8Array(10), '.docx', /too small/],
   ])('rejects %s with a reason', async (_label, make, ext, reason) => {
     const verdict = await verifyOfficeDocument(source(await make()).src, type(ext));
@@ -46,16 +46,45 @@ describe('verifyOfficeDocument', () => {
     if (!verdict.ok) expect(verdict.reason).toMatch(reason);
   });
 
+  it.each([
+    ['an .xlsx with an Excel 4.0 macro sheet', () => samples.makeXlsxWithMacroSheet(), '.xlsx', /Macro-enabled/],
+    ['a VBA part hidden behind a ">" inside an attribute', () => samples.makeDocxWithHiddenVba(), '.docx', /Macro-enabled/],
+  ])('rejects %s', async (_label, make, ext, reason) => {
+    const verdict = await verifyOfficeDocument(source(await make()).src, type(ext));
+    expect(verdict).toEqual({ ok: false, reason: expect.stringMatching(reason) });
+  });
+
+  it('rejects, without reading it, a directory that declares more entries than any document', async () => {
+    const s = source(samples.patchZip(await samples.makeDocx(), { entries: 300_000 }));
+    expect(await verifyOfficeDocument(s.src, type('.docx'))).toEqual({ ok: false, reason: expect.stringMatching(/300000 entries/) });
+    expect(s.bytesRead()).toBeLessThan(5_000);
+  });
+
+  it('rejects a [Content_Types].xml whose compressed size is over the cap, before inflating it', async () => {
+    const bytes = samples.patchZip(await samples.makeDocx(), { entry: (name) => (name === '[Content_Types].xml' ? { compressedSize: 20 * 1024 * 1024 } : {}) });
+    expect(await verifyOfficeDocument(source(bytes).src, type('.docx'))).toEqual({ ok: false, reason: expect.stringMatching(/implausibly large/) });
+  });
+
+  it('rejects many entries that are each under the per-entry limit but add up to a bomb', async () => {
+    const many = await samples.makeDocxWithParts(250);
+    const bytes = samples.patchZip(many, { entry: (name) => (name.startsWith('word/media/') ? { uncompressedSize: Math.floor(7.9 * 1024 * 1024) } : {}) });
+    expect(await verifyOfficeDocument(source(bytes).src, type('.docx'))).toEqual({ ok: false, reason: expect.stringMatching(/ZIP bomb/) });
+  });
+
+  it('turns a malformed character reference into a rejection, not an exception', async () => {
+    const verdict = await verifyOfficeDocument(source(await samples.makeDocxWithContentTypesNote('&#99999999;')).src, type('.docx'));
+    expect(verdict).toEqual({ ok: true });
+  });
+
   it('reads only the directory and [Content_Types].xml, not the whole file', async () => {
-    const bomb = await samples.makeZipBomb();
     // Incompressible text: the document is as large on the wire as in the package.
-    const noise = Array.from({ length: 5 }, () => Array.from(crypto.getRandomValues(new Uint8Array(60_000)), (b) => (b % 36).toString(36)).join('')).join('');
+    const noise = Array.from({ length: 12 }, () => Array.from(crypto.getRandomValues(new Uint8Array(60_000)), (b) => (b % 36).toString(36)).join('')).join('');
     const padded = await samples.makeDocx(noise);
-    expect(padded.length).toBeGreaterThan(150_000);
-    for (const bytes of [bomb, padded]) {
-      const s = source(bytes);
-      await verifyOfficeDocument(s.src, type('.docx'));
-      expect(s.bytesRead()).toBeLessThan(Math.max(70_000, bytes.length / 2));
-    }
+    expect(padded.length).toBeGreaterThan(400_000);
+    const s = source(padded);
+    expect(await verifyOfficeDocument(s.src, type('.docx'))).toEqual({ ok: true });
+    // The end record, the directory and [Content_Types].xml: a few KB of a 400+ KB file.
+    expect(s.bytesRead()).toBeLessThan(80_000);
+
   });
 });

@@ -5,8 +5,8 @@ import { opsUser, putBytes, startUpload, storageAdmin, storageKeyOf, uploadFile 
 import { runScript } from './helpers/run-script';
 import { startTestStack, type TestStack } from './helpers/stack';
 
-const sweepCli = (stack: TestStack) =>
-  runScript('sweep.ts', [], { env: { DATA_DIR: stack.dataDir, STORAGE_PORT: new URL(stack.storageUrl).port } });
+const sweepCli = (stack: TestStack, orphanAge = '0') =>
+  runScript('sweep.ts', ['--orphan-age', orphanAge], { env: { DATA_DIR: stack.dataDir, STORAGE_PORT: new URL(stack.storageUrl).port } });
 
 describe('an upload URL past its expiry (the API clock 30 minutes behind storage)', () => {
   let stack: TestStack;
@@ -45,7 +45,10 @@ describe('npm run sweep', () => {
   it('removes an object whose row is gone (a delete interrupted between the row and the object), keeps the rest, and is idempotent', async () => {
     const ops = await opsUser(stack, api);
     const kept = await uploadFile(api, ops.token, 'kept.docx', await makeDocx());
-    const pending = await startUpload(api, ops.token, 'in-flight.docx', await makeDocx());
+    // In flight: the bytes are in storage, completion has not happened yet.
+    const inFlightBytes = await makeDocx('in flight');
+    const pending = await startUpload(api, ops.token, 'in-flight.docx', inFlightBytes);
+    expect((await putBytes(pending.body.upload, inFlightBytes)).status).toBe(200);
     const orphaned = await uploadFile(api, ops.token, 'orphan.docx', await makeDocx());
     const orphanKey = await storageKeyOf(stack, orphaned.id);
     // The crash: the row and grants went, the storage call never happened.
@@ -58,8 +61,37 @@ describe('npm run sweep', () => {
     expect(await storageAdmin(stack).exists(orphanKey)).toBe(false);
     expect(await storageAdmin(stack).exists(await storageKeyOf(stack, kept.id))).toBe(true);
     expect((await api.request('GET', `/api/files/${pending.body.file.id}`, { token: ops.token })).status).toBe(200);
+    expect(await storageAdmin(stack).exists(await storageKeyOf(stack, pending.body.file.id))).toBe(true);
+    expect((await api.request('POST', `/api/files/${pending.body.file.id}/complete`, { token: ops.token })).status).toBe(200);
 
     const second = await sweepCli(stack);
     expect(second.stdout).toContain('Swept 0 expired pending upload(s) and 0 orphaned object(s).');
+  });
+
+  it('removes an expired pending upload with its object; a completion after the sweep deadline is refused', async () => {
+    const ops = await opsUser(stack, api);
+    const bytes = await makeDocx('too late');
+    const late = await startUpload(api, ops.token, 'late.docx', bytes);
+    expect((await putBytes(late.body.upload, bytes)).status).toBe(200);
+    const key = await storageKeyOf(stack, late.body.file.id);
+    // Its upload URL expired an hour ago (more than the grace the sweep and completion share).
+    await stack.sql.execute({ sql: 'update files set upload_expires_at = ? where id = ?', args: [Date.now() - 3_600_000, late.body.file.id] });
+    expectProblem(await api.request('POST', `/api/files/${late.body.file.id}/complete`, { token: ops.token }), 409, 'upload_missing');
+    expect(await storageAdmin(stack).exists(key)).toBe(true); // the refusal wrote and removed nothing
+
+    const result = await sweepCli(stack, '3600');
+    expect(result.stdout).toMatch(/Swept [1-9]\d* expired pending upload/);
+    expect(await storageAdmin(stack).exists(key)).toBe(false);
+    expectProblem(await api.request('GET', `/api/files/${late.body.file.id}`, { token: ops.token }), 404, 'not_found');
+  });
+
+  it('leaves recent objects without a row alone (a completion may be copying one right now)', async () => {
+    const ops = await opsUser(stack, api);
+    const orphaned = await uploadFile(api, ops.token, 'recent-orphan.docx', await makeDocx());
+    const key = await storageKeyOf(stack, orphaned.id);
+    await stack.sql.execute({ sql: 'delete from files where id = ?', args: [orphaned.id] });
+    const result = await sweepCli(stack, '3600');
+    expect(result.code).toBe(0);
+    expect(await storageAdmin(stack).exists(key)).toBe(true);
   });
 });

@@ -57,6 +57,19 @@ describe('upload: presigned PUT straight to storage, then verification', () => {
     expectProblem(await api.request('POST', `/api/files/${file.id}/complete`, { token: ops.token }), 409, 'already_completed');
   });
 
+  it('serves the verified bytes even if something else is PUT to the upload URL after completion', async () => {
+    const bytes = await makeDocx('the verified one');
+    const { body } = await startUpload(api, ops.token, 'frozen.docx', bytes);
+    expect((await putBytes(body.upload, bytes)).status).toBe(200);
+    expect((await api.request('POST', `/api/files/${body.file.id}/complete`, { token: ops.token })).status).toBe(200);
+    // The URL is still valid for minutes: someone PUTs other bytes of the same length to it.
+    const swapped = crypto.getRandomValues(new Uint8Array(bytes.length));
+    expect((await putBytes(body.upload, swapped)).status).toBe(200);
+    const served = await storageAdmin(stack).get(await storageKeyOf(stack, body.file.id));
+    expect(served).toEqual(bytes);
+    expect(new URL(body.upload.url).pathname).not.toContain(await storageKeyOf(stack, body.file.id));
+  });
+
   it('storage refuses a PUT of another size or another type than was signed, and one without a signature', async () => {
     const bytes = await makeDocx();
     const { body } = await startUpload(api, ops.token, 'sized.docx', bytes);
@@ -176,6 +189,28 @@ describe('listing and visibility', () => {
     expect(ours).toEqual([...created].reverse());
   });
 
+  it("pages through a client's files from both branches (shared with all, granted) in one order", async () => {
+    const reader = await clientUser(api);
+    const expected: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { id } = await uploadFile(api, ops.token, `mixed-${i}.docx`, await makeDocx(`mixed ${i}`));
+      const json = i % 2 === 0 ? { allClients: false, clients: [reader.username] } : { allClients: true, clients: [] };
+      await api.request('PUT', `/api/files/${id}/sharing`, { token: ops.token, json });
+      expected.unshift(id);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: ApiResponse<{ items: Array<{ id: string }>; nextCursor: string | null }> = await api.request('GET', `/api/files?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: reader.token });
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((f) => f.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    // Files shared with all clients by other tests may interleave; ours come in order, once each.
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.filter((id) => expected.includes(id))).toEqual(expected);
+  });
+
   it.each([['limit=0'], ['limit=101'], ['limit=abc'], ['cursor=not-a-cursor'], [`cursor=${Buffer.from('[1,2,3]').toString('base64url')}`]])('refuses ?%s with 400', async (query) => {
     expectProblem(await api.request('GET', `/api/files?${query}`, { token: ops.token }), 400, 'validation_failed');
   });
@@ -232,7 +267,9 @@ describe('sharing', () => {
 
     const first = await put({ allClients: false, clients: [a.username, b.username.toUpperCase(), a.username] });
     expect(first.status).toBe(200);
-    expect(first.body).toEqual({ allClients: false, clients: [{ id: a.id, username: a.username }, { id: b.id, username: b.username }].sort((x, y) => x.username.localeCompare(y.username)) });
+    expect(first.body.allClients).toBe(false);
+    expect(first.body.clients).toHaveLength(2);
+    expect(first.body.clients).toEqual(expect.arrayContaining([{ id: a.id, username: a.username }, { id: b.id, username: b.username }]));
 
     const refused = await put({ allClients: true, clients: [b.username, 'nobody-by-this-name', ops.username] });
     expectProblem(refused, 400, 'validation_failed');
@@ -247,6 +284,17 @@ describe('sharing', () => {
 
     expectProblem(await api.request('PUT', `/api/files/${crypto.randomUUID()}/sharing`, { token: ops.token, json: { allClients: true, clients: [] } }), 404, 'not_found');
     expectProblem(await put({ allClients: 'yes', clients: [] }), 400, 'validation_failed');
+  });
+
+  it('answers the grant set in the same order from PUT and GET, whatever the punctuation', async () => {
+    const prefix = `o${crypto.randomUUID().slice(0, 6)}`;
+    const names = [`${prefix}a_b`, `${prefix}a-b`, `${prefix}a.b`, `${prefix}ab`];
+    for (const name of names) await api.signup(name);
+    const { id } = await uploadFile(api, ops.token, 'ordered.docx', await makeDocx());
+    const put = await api.request<{ clients: Array<{ username: string }> }>('PUT', `/api/files/${id}/sharing`, { token: ops.token, json: { allClients: false, clients: names } });
+    const get = await api.request<{ clients: Array<{ username: string }> }>('GET', `/api/files/${id}/sharing`, { token: ops.token });
+    expect(put.body.clients.map((c) => c.username)).toEqual(get.body.clients.map((c) => c.username));
+    expect(get.body.clients.map((c) => c.username)).toEqual([...names].sort());
   });
 });
 

@@ -166,3 +166,118 @@ export async function makeAllSamples(): Promise<Record<string, Uint8Array>> {
     'random-bytes.docx': makeRandomBytes(),
   };
 }
+
+/** An .xlsx carrying an Excel 4.0 macro sheet: no VBA, still macros. */
+export async function makeXlsxWithMacroSheet(): Promise<Uint8Array> {
+  return zip([
+    {
+      name: '[Content_Types].xml',
+      content: contentTypes([
+        ['/xl/workbook.xml', mainType('.xlsx')],
+        ['/xl/macrosheets/sheet1.xml', 'application/vnd.ms-excel.macrosheet+xml'],
+      ]),
+    },
+    { name: '_rels/.rels', content: rootRels('xl/workbook.xml') },
+    { name: 'xl/workbook.xml', content: `${XML_HEADER}<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>` },
+    { name: 'xl/macrosheets/sheet1.xml', content: `${XML_HEADER}<xm:macrosheet xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>` },
+  ]);
+}
+
+/** A .docx whose VBA part is declared by an element with a '>' inside an earlier attribute. */
+export async function makeDocxWithHiddenVba(): Promise<Uint8Array> {
+  const types = contentTypes([['/word/document.xml', mainType('.docx')]]).replace(
+    '</Types>',
+    '<Override Note=">" PartName="/word/code.bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+  );
+  return zip([
+    { name: '[Content_Types].xml', content: types },
+    { name: '_rels/.rels', content: rootRels('word/document.xml') },
+    { name: 'word/document.xml', content: WORD_BODY('hello') },
+    { name: 'word/code.bin', content: new Uint8Array(64) },
+  ]);
+}
+
+/** A .docx whose content-types list carries an extra attribute with the given raw text. */
+export async function makeDocxWithContentTypesNote(note: string): Promise<Uint8Array> {
+  const types = contentTypes([['/word/document.xml', mainType('.docx')]]).replace('<Default Extension="xml"', `<Default Note="${note}" Extension="xml"`);
+  return zip([
+    { name: '[Content_Types].xml', content: types },
+    { name: '_rels/.rels', content: rootRels('word/document.xml') },
+    { name: 'word/document.xml', content: WORD_BODY('hello') },
+  ]);
+}
+
+/** A .docx with `count` small media parts, for tests that rewrite what the directory declares. */
+export async function makeDocxWithParts(count: number): Promise<Uint8Array> {
+  return zip([
+    { name: '[Content_Types].xml', content: contentTypes([['/word/document.xml', mainType('.docx')]]) },
+    { name: '_rels/.rels', content: rootRels('word/document.xml') },
+    { name: 'word/document.xml', content: WORD_BODY('hello') },
+    ...Array.from({ length: count }, (_, i) => ({ name: `word/media/part${i}.bin`, content: new Uint8Array(1024) })),
+  ]);
+}
+
+/**
+ * Rewrites what a ZIP's directory declares (entry count, an entry's sizes) without touching the
+ * data: how malicious archives lie, made reproducible.
+ */
+export function patchZip(
+  input: Uint8Array,
+  patch: { entries?: number; entry?: (name: string) => { compressedSize?: number; uncompressedSize?: number } },
+): Uint8Array {
+  const bytes = input.slice();
+  const view = new DataView(bytes.buffer);
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= 0; i--) {
+    if (view.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error('not a ZIP');
+  const count = view.getUint16(eocd + 10, true);
+  let at = view.getUint32(eocd + 16, true);
+  for (let n = 0; n < count; n++) {
+    if (view.getUint32(at, true) !== 0x02014b50) throw new Error('bad central directory');
+    const nameLength = view.getUint16(at + 28, true);
+    const extraLength = view.getUint16(at + 30, true);
+    const commentLength = view.getUint16(at + 32, true);
+    const name = new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLength));
+    const change = patch.entry?.(name) ?? {};
+    if (change.compressedSize !== undefined) view.setUint32(at + 20, change.compressedSize, true);
+    if (change.uncompressedSize !== undefined) view.setUint32(at + 24, change.uncompressedSize, true);
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  if (patch.entries !== undefined) {
+    const declared = Math.min(patch.entries, 0xffff);
+    view.setUint16(eocd + 8, declared, true);
+    view.setUint16(eocd + 10, declared, true);
+    if (patch.entries > 0xffff) return withZip64Count(bytes, eocd, patch.entries);
+  }
+  return bytes;
+}
+
+/** Appends ZIP64 end records declaring `entries`, as an archive claiming that many would. */
+function withZip64Count(bytes: Uint8Array, eocd: number, entries: number): Uint8Array {
+  const view = new DataView(bytes.buffer);
+  const directorySize = view.getUint32(eocd + 12, true);
+  const directoryOffset = view.getUint32(eocd + 16, true);
+  const record = new Uint8Array(56 + 20);
+  const r = new DataView(record.buffer);
+  r.setUint32(0, 0x06064b50, true);
+  r.setBigUint64(4, 44n, true);
+  r.setUint16(12, 45, true);
+  r.setUint16(14, 45, true);
+  r.setBigUint64(24, BigInt(entries), true);
+  r.setBigUint64(32, BigInt(entries), true);
+  r.setBigUint64(40, BigInt(directorySize), true);
+  r.setBigUint64(48, BigInt(directoryOffset), true);
+  r.setUint32(56, 0x07064b50, true);
+  r.setBigUint64(64, BigInt(eocd), true);
+  r.setUint32(72, 1, true);
+  const out = new Uint8Array(bytes.length + record.length);
+  out.set(bytes.subarray(0, eocd));
+  out.set(record, eocd);
+  out.set(bytes.subarray(eocd), eocd + record.length);
+  return out;
+}
