@@ -2,17 +2,21 @@ import { createClient } from '@libsql/client/web';
 import type { ExecutionContext } from 'hono';
 import { createAccessTokens } from '../shared/access-tokens';
 import { systemClock } from '../shared/clock';
-import { loadConfig } from '../shared/config';
+import { ConfigError, loadConfig } from '../shared/config';
 import { createDatabase } from '../shared/db/client';
+import type { Deps } from '../shared/http';
 import { createLinkTokens } from '../shared/link-tokens';
+import { describeError, logEvent } from '../shared/log';
 import { createPasswordHasher } from '../shared/passwords';
 import { createObjectStorage } from '../shared/storage';
+import { sweep } from '../shared/sweep';
 import { type App, type AssetFetcher, createApp } from './app';
 
 /**
  * The Cloudflare Workers entry: builds the dependencies from bindings and secrets
- * (libSQL over HTTP, aws4fetch) and hands them to the one app factory. Built once per isolate;
- * a bad configuration fails every request with the reason in the log, never half-starts.
+ * (libSQL over HTTP, aws4fetch) and hands them to the one app factory. Built once per isolate.
+ * A bad configuration answers every request 503 and logs what is wrong (names, never values):
+ * the service never half-starts with a weak secret.
  */
 export interface WorkerEnv {
   ENVIRONMENT?: string;
@@ -38,18 +42,18 @@ export interface WorkerEnv {
   ASSETS?: AssetFetcher;
 }
 
-// Bindings and secrets are fixed for the life of an isolate, so the app is built once.
-let cached: App | undefined;
+// Bindings and secrets are fixed for the life of an isolate, so everything is built once.
+let built: { deps: Deps; app: App } | { problems: string[] } | undefined;
 
-function appFor(env: WorkerEnv): App {
-  if (cached) return cached;
+function build(env: WorkerEnv) {
+  if (built) return built;
   const { ASSETS, ...vars } = env;
-  // Fail closed: a deployment that forgot ENVIRONMENT (wrangler environments do not inherit
-  // [vars]) gets the production checks, not the development defaults.
-  const config = loadConfig({ ...vars, ENVIRONMENT: vars.ENVIRONMENT ?? 'production' });
-  const client = createClient({ url: config.database.url, authToken: config.database.authToken });
-  const app = createApp(
-    {
+  try {
+    // Fail closed: a deployment that forgot ENVIRONMENT (wrangler environments do not inherit
+    // [vars]) gets the production checks, not the development defaults.
+    const config = loadConfig({ ...vars, ENVIRONMENT: vars.ENVIRONMENT || 'production' });
+    const client = createClient({ url: config.database.url, authToken: config.database.authToken });
+    const deps: Deps = {
       config,
       clock: systemClock,
       db: createDatabase(client),
@@ -57,15 +61,41 @@ function appFor(env: WorkerEnv): App {
       passwords: createPasswordHasher(config.bcryptCost),
       accessTokens: createAccessTokens({ ...config.jwt }),
       linkTokens: createLinkTokens({ secret: config.linkSecret, ttlSeconds: config.downloads.linkTtlSeconds }),
-    },
-    ASSETS ? { assets: ASSETS } : {},
-  );
-  cached = app;
-  return app;
+    };
+    built = { deps, app: createApp(deps, ASSETS ? { assets: ASSETS } : {}) };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    built = { problems: error.problems };
+  }
+  return built;
 }
+
+const misconfigured = (problems: string[]) => {
+  logEvent('error', { event: 'misconfigured', problems });
+  return new Response(
+    JSON.stringify({ type: 'about:blank', title: 'Service unavailable', status: 503, code: 'misconfigured', detail: 'The service is not configured correctly; the operator has been told why.' }),
+    { status: 503, headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '60' } },
+  );
+};
 
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
-    return appFor(env).fetch(request, env, ctx);
+    const b = build(env);
+    return 'problems' in b ? misconfigured(b.problems) : b.app.fetch(request, env, ctx);
+  },
+
+  /** The cron trigger (wrangler.toml [triggers]): the same sweep as `npm run sweep`. */
+  scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContext): void {
+    const b = build(env);
+    if ('problems' in b) {
+      logEvent('error', { event: 'misconfigured', problems: b.problems });
+      return;
+    }
+    ctx.waitUntil(
+      sweep(b.deps).then(
+        (report) => logEvent('info', { event: 'sweep', ...report }),
+        (error: unknown) => logEvent('error', { event: 'sweep_failed', error: describeError(error) }),
+      ),
+    );
   },
 };

@@ -3,14 +3,14 @@ import { createLinkTokens } from '../shared/link-tokens';
 import { makeDocx } from '../scripts/lib/samples';
 import { apiClient, expectProblem, type ApiClient } from './helpers/api';
 import { clientUser, opsUser, storageKeyOf, uploadFile } from './helpers/files';
-import { startTestStack, type TestStack } from './helpers/stack';
+import { startApiStack, type ApiStack } from './helpers/stack';
 
-let stack: TestStack;
+let stack: ApiStack;
 let api: ApiClient;
 let ops: Awaited<ReturnType<typeof opsUser>>;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startApiStack();
   api = apiClient(stack.apiUrl);
   ops = await opsUser(stack, api);
 });
@@ -218,31 +218,5 @@ describe('GET /api/files/{id}/downloads (the audit)', () => {
 
     expectProblem(await api.request('GET', `/api/files/${id}/downloads`, { token: client.token }), 403, 'forbidden');
     expectProblem(await api.request('GET', `/api/files/${crypto.randomUUID()}/downloads`, { token: ops.token }), 404, 'not_found');
-  });
-});
-
-describe('the presigned GET behind a link (the API clock 2 minutes behind storage)', () => {
-  let skewed: TestStack;
-  let skewedApi: ApiClient;
-  beforeAll(async () => {
-    skewed = await startTestStack({}, { now: () => new Date(Date.now() - 120_000) });
-    skewedApi = apiClient(skewed.apiUrl);
-  });
-  afterAll(() => skewed?.close());
-
-  it('is refused by storage once its 60 seconds are over', async () => {
-    const skewedOps = await opsUser(skewed, skewedApi, new Date(Date.now() - 3_600_000));
-    const name = `late-${crypto.randomUUID().slice(0, 8)}`;
-    const user = await skewedApi.signup(name);
-    const token = await skewedApi.login(name);
-    const { id } = await uploadFile(skewedApi, skewedOps.token, 'late.docx', await makeDocx());
-    await skewedApi.request('PUT', `/api/files/${id}/sharing`, { token: skewedOps.token, json: { allClients: false, clients: [user.username] } });
-    const link = await skewedApi.request<{ downloadLink: string }>('POST', `/api/files/${id}/download-link`, { token });
-    const res = await follow(link.body.downloadLink, token, 'application/json');
-    expect(res.status).toBe(200);
-    const { url } = (await res.json()) as { url: string };
-    const expired = await fetch(url);
-    expect(expired.status).toBe(403);
-    expect(await expired.text()).toContain('AccessDenied');
   });
 });

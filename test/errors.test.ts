@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, expectProblem, type ApiClient } from './helpers/api';
-import { startTestStack, type TestStack, uniqueName } from './helpers/stack';
+import { startApiStack, type ApiStack, uniqueName } from './helpers/stack';
 
-let stack: TestStack;
+let stack: ApiStack;
 let api: ApiClient;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startApiStack();
   api = apiClient(stack.apiUrl);
 });
 afterAll(() => stack?.close());

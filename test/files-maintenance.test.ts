@@ -95,3 +95,29 @@ describe('npm run sweep', () => {
     expect(await storageAdmin(stack).exists(key)).toBe(true);
   });
 });
+
+describe('the presigned GET behind a link (the API clock 2 minutes behind storage)', () => {
+  let skewed: TestStack;
+  let skewedApi: ApiClient;
+  beforeAll(async () => {
+    skewed = await startTestStack({}, { now: () => new Date(Date.now() - 120_000) });
+    skewedApi = apiClient(skewed.apiUrl);
+  });
+  afterAll(() => skewed?.close());
+
+  it('is refused by storage once its 60 seconds are over', async () => {
+    const skewedOps = await opsUser(skewed, skewedApi, new Date(Date.now() - 3_600_000));
+    const name = `late-${crypto.randomUUID().slice(0, 8)}`;
+    const user = await skewedApi.signup(name);
+    const token = await skewedApi.login(name);
+    const { id } = await uploadFile(skewedApi, skewedOps.token, 'late.docx', await makeDocx());
+    await skewedApi.request('PUT', `/api/files/${id}/sharing`, { token: skewedOps.token, json: { allClients: false, clients: [user.username] } });
+    const link = await skewedApi.request<{ downloadLink: string }>('POST', `/api/files/${id}/download-link`, { token });
+    const res = await fetch(link.body.downloadLink, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+    expect(res.status).toBe(200);
+    const { url } = (await res.json()) as { url: string };
+    const expired = await fetch(url);
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toContain('AccessDenied');
+  });
+});

@@ -2,15 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAllSamples, makeDocx, makePptx, makeXlsx } from '../scripts/lib/samples';
 import { apiClient, expectProblem, type ApiClient, type ApiResponse } from './helpers/api';
 import { clientUser, opsUser, putBytes, startUpload, storageAdmin, storageKeyOf, uploadFile } from './helpers/files';
-import { startTestStack, type TestStack } from './helpers/stack';
+import { startApiStack, type ApiStack } from './helpers/stack';
 
-let stack: TestStack;
+let stack: ApiStack;
 let api: ApiClient;
 let ops: Awaited<ReturnType<typeof opsUser>>;
 let samples: Record<string, Uint8Array>;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startApiStack();
   api = apiClient(stack.apiUrl);
   ops = await opsUser(stack, api);
   samples = await makeAllSamples();

@@ -4,10 +4,10 @@ import { DOCUMENT_TYPES } from '../../shared/documents';
 import { createPasswordHasher } from '../../shared/passwords';
 import { createUser } from '../../shared/users';
 import { type ApiClient, type ApiResponse } from './api';
-import { type TestStack, uniqueName } from './stack';
+import { type ApiStack, uniqueName } from './stack';
 
 /** An ops user, made the way `npm run ops:create` makes one, signed in. */
-export async function opsUser(stack: TestStack, api: ApiClient, createdAt = new Date()) {
+export async function opsUser(stack: ApiStack, api: ApiClient, createdAt = new Date()) {
   const username = uniqueName('ops');
   const password = 'a long ops password';
   const user = await createUser(createDatabase(stack.sql), {
@@ -59,7 +59,7 @@ export async function uploadFile(api: ApiClient, token: string, filename: string
 }
 
 /** Storage as its owner sees it, with the stack's own credentials: for checking, not for the API. */
-export function storageAdmin(stack: TestStack) {
+export function storageAdmin(stack: ApiStack) {
   const aws = new AwsClient({
     accessKeyId: stack.secrets.storageAccessKeyId,
     secretAccessKey: stack.secrets.storageSecretAccessKey,
@@ -83,7 +83,7 @@ export function storageAdmin(stack: TestStack) {
   };
 }
 
-export async function storageKeyOf(stack: TestStack, fileId: string): Promise<string> {
+export async function storageKeyOf(stack: ApiStack, fileId: string): Promise<string> {
   const rows = await stack.sql.execute({ sql: 'select storage_key from files where id = ?', args: [fileId] });
   return String(rows.rows[0]?.storage_key);
 }

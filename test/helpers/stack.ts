@@ -3,17 +3,43 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient, type Client } from '@libsql/client';
-import { type LocalStack, startLocalStack } from '../../scripts/lib/local-stack';
+import { type LocalSecrets, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack';
 import type { Clock } from '../../shared/clock';
+import type { Config } from '../../shared/config';
 
-/** The real local stack (libSQL file, S3-protocol server, API) in a temporary folder on free ports. */
-export interface TestStack extends LocalStack {
-  dataDir: string;
-  /** Direct access to the same database file, for arranging what no endpoint can (yet). */
+/**
+ * What a black-box test needs from the service it talks to, whichever runtime serves it: the API
+ * over real HTTP, the real libSQL database and the real S3-protocol server behind it.
+ */
+export interface ApiStack {
+  runtime: 'node' | 'workerd';
+  apiUrl: string;
+  storageUrl: string;
+  secrets: LocalSecrets;
+  config: Config;
+  /** Direct access to the same database, for arranging what no endpoint can (an ops user). */
   sql: Client;
+  /** workerd only: runs the worker's cron handler once, as the platform would. */
+  runScheduled?: () => Promise<void>;
   close(): Promise<void>;
 }
 
+/** The Node stack, with what only Node-side tests use (the data folder the operator tools read). */
+export interface TestStack extends ApiStack, Omit<LocalStack, 'stop'> {
+  runtime: 'node';
+  dataDir: string;
+}
+
+/** The real stack on the runtime this test project runs (TEST_RUNTIME=workerd, or Node). */
+export async function startApiStack(): Promise<ApiStack> {
+  if (process.env.TEST_RUNTIME === 'workerd') {
+    const { startWorkerStack } = await import('./worker-stack');
+    return startWorkerStack();
+  }
+  return startTestStack();
+}
+
+/** The Node stack (libSQL file, S3-protocol server, API) in a temporary folder on free ports. */
 export async function startTestStack(env: Record<string, string> = {}, clock?: Clock): Promise<TestStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'sfs-test-'));
   const stack = await startLocalStack({
@@ -26,6 +52,7 @@ export async function startTestStack(env: Record<string, string> = {}, clock?: C
   const sql = createClient({ url: stack.databaseUrl });
   return {
     ...stack,
+    runtime: 'node',
     dataDir,
     sql,
     async close() {

@@ -1,0 +1,76 @@
+/**
+ * `npm run dev`: the worker itself, in workerd through `wrangler dev`, against the local
+ * services: the same data folder, generated secrets and S3-protocol server as `npm start`, and a
+ * libSQL server (sqld), since workerd speaks to libSQL over HTTP as it does to Turso. Use it
+ * instead of `npm start` (both use the storage port) to try the exact code that deploys.
+ *
+ * Environment overrides: PORT (default 8787), STORAGE_PORT (9000), DEV_DB_PORT (9001), DATA_DIR.
+ */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildAssets } from './lib/build';
+import { ensureDataDir, LOOPBACK, migrateDatabase, PROJECT_ROOT, startStorageServer } from './lib/local-stack';
+import { PortInUseError } from './lib/node-runtime';
+import { startSqld } from './lib/sqld';
+
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const dataDir = path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data');
+const apiPort = port('PORT', 8787);
+
+try {
+  const secrets = await ensureDataDir(dataDir);
+  const sqld = await startSqld({ dbPath: path.join(dataDir, 'sqld'), port: port('DEV_DB_PORT', 9001) });
+  await migrateDatabase(sqld.url);
+  const storage = await startStorageServer({
+    directory: path.join(dataDir, 'objects'),
+    host: LOOPBACK,
+    port: port('STORAGE_PORT', 9000),
+    bucket: 'files',
+    accessKeyId: secrets.storageAccessKeyId,
+    secretAccessKey: secrets.storageSecretAccessKey,
+  });
+  await buildAssets();
+
+  // Secrets go to wrangler in a file inside the data folder (mode 0600), never on a command line.
+  const envFile = path.join(dataDir, 'dev.vars');
+  const vars: Record<string, string> = {
+    ENVIRONMENT: 'development',
+    PUBLIC_URL: `http://${LOOPBACK}:${apiPort}`,
+    DATABASE_URL: sqld.url,
+    S3_ENDPOINT: storage.url,
+    S3_BUCKET: 'files',
+    S3_REGION: 'us-east-1',
+    S3_ACCESS_KEY_ID: secrets.storageAccessKeyId,
+    S3_SECRET_ACCESS_KEY: secrets.storageSecretAccessKey,
+    JWT_SECRET: secrets.jwtSecret,
+    LINK_SECRET: secrets.linkSecret,
+  };
+  await writeFile(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n', { mode: 0o600 });
+
+  const wrangler = spawn(
+    path.join(PROJECT_ROOT, 'node_modules', '.bin', 'wrangler'),
+    ['dev', '--local', '--ip', LOOPBACK, '--port', String(apiPort), '--env-file', envFile, '--persist-to', path.join(dataDir, 'wrangler')],
+    { cwd: PROJECT_ROOT, stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  );
+  console.log(`Local services: libSQL ${sqld.url}, object storage ${storage.url}. The worker starts on http://${LOOPBACK}:${apiPort}/api`);
+  const stop = async () => {
+    wrangler.kill('SIGTERM');
+    await storage.close();
+    await sqld.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  wrangler.on('exit', async (code) => {
+    await storage.close();
+    await sqld.stop();
+    process.exit(code ?? 0);
+  });
+} catch (error) {
+  if (error instanceof PortInUseError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}

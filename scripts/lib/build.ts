@@ -1,0 +1,32 @@
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { DOCS_SCRIPT_ASSET } from '../../functions/app';
+import { PROJECT_ROOT } from './local-stack';
+
+/** What the worker serves from its ASSETS binding (wrangler.toml [assets]): built, never committed. */
+export const ASSETS_DIR = path.join(PROJECT_ROOT, 'dist', 'public');
+/** The worker bundle's budget, gzip-compressed. */
+export const BUNDLE_BUDGET_BYTES = 250 * 1024;
+
+export async function buildAssets(): Promise<void> {
+  const require = createRequire(import.meta.url);
+  const target = path.join(ASSETS_DIR, DOCS_SCRIPT_ASSET);
+  await mkdir(path.dirname(target), { recursive: true });
+  await copyFile(require.resolve('@scalar/api-reference/browser/standalone.js'), target);
+}
+
+/** `wrangler deploy --dry-run`: the worker exactly as it would deploy, bundled offline. */
+export async function buildWorker(outdir: string): Promise<{ script: string; bytes: number; gzipBytes: number }> {
+  await buildAssets();
+  await promisify(execFile)(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '--outdir', outdir], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG_PATH: path.join(outdir, '..', 'wrangler-logs') },
+  });
+  const script = path.join(outdir, 'worker.js');
+  const code = await readFile(script);
+  return { script, bytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
+}

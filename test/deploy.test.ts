@@ -1,0 +1,123 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createClient } from '@libsql/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_BUDGET_BYTES, buildWorker } from '../scripts/lib/build';
+import { startSqld, type SqldServer } from '../scripts/lib/sqld';
+import { makeDocx } from '../scripts/lib/samples';
+import { apiClient } from './helpers/api';
+import { opsUser, putBytes, startUpload, storageAdmin, storageKeyOf } from './helpers/files';
+import { runScript } from './helpers/run-script';
+import { freePort, type ApiStack } from './helpers/stack';
+import { startWorkerStack } from './helpers/worker-stack';
+
+/** The production deployment's contract: the bundle, its configuration checks, its cron, migrations. */
+
+describe('npm run build', () => {
+  it('bundles the worker offline within its gzip budget', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sfs-build-'));
+    try {
+      const { bytes, gzipBytes } = await buildWorker(path.join(dir, 'worker'));
+      expect(bytes).toBeGreaterThan(100_000);
+      expect(gzipBytes).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the worker in production mode refuses a weak configuration', () => {
+  const stacks: ApiStack[] = [];
+  afterAll(async () => {
+    for (const s of stacks) await s.close();
+  });
+
+  const strong = 'Zq8vN3kLp0Xw7RtY2bHc5MdJ9fGs4Ue1aK6pW0rT3yQ8zL5x';
+  it.each([
+    ['a missing JWT secret', { JWT_SECRET: undefined }, 'JWT_SECRET is missing'],
+    ['a short link secret', { LINK_SECRET: 'short-but-not-empty' }, 'LINK_SECRET is shorter than 32 bytes of key material'],
+    ['a well-known JWT secret', { JWT_SECRET: 'changeme-changeme-changeme-changeme-changeme' }, 'JWT_SECRET is a well-known placeholder, not a secret'],
+    ['an http public URL', {}, 'PUBLIC_URL must be an https:// URL in production'],
+  ])('%s: every request gets 503 misconfigured, and the log says why without the value', async (_label, bindings, problem) => {
+    const logged: string[] = [];
+    const original = console.error;
+    // Miniflare relays the worker's console to this process.
+    console.error = (...args: unknown[]) => logged.push(args.map(String).join(' '));
+    try {
+      // ENVIRONMENT left unset: the worker must assume production.
+      const stack = await startWorkerStack({ ENVIRONMENT: undefined, JWT_SECRET: strong, LINK_SECRET: `${strong}-link`, ...bindings });
+      stacks.push(stack);
+      for (const route of ['/api/health', '/api/auth/login']) {
+        const res = await fetch(`${stack.apiUrl}${route}`);
+        expect(res.status).toBe(503);
+        const body = (await res.json()) as { code: string; detail: string };
+        expect(body.code).toBe('misconfigured');
+        for (const value of Object.values(bindings)) if (value) expect(JSON.stringify(body)).not.toContain(value);
+      }
+    } finally {
+      console.error = original;
+    }
+    const log = logged.join('\n');
+    expect(log).toContain(problem);
+    for (const value of Object.values(bindings)) if (value) expect(log).not.toContain(value);
+  });
+});
+
+describe('the worker cron trigger', () => {
+  let stack: ApiStack;
+  beforeAll(async () => {
+    stack = await startWorkerStack();
+  });
+  afterAll(() => stack?.close());
+
+  it('runs the sweep: an expired pending upload and its object are removed', async () => {
+    const api = apiClient(stack.apiUrl);
+    const ops = await opsUser(stack, api);
+    const bytes = await makeDocx();
+    const started = await startUpload(api, ops.token, 'expired.docx', bytes);
+    expect((await putBytes(started.body.upload, bytes)).status).toBe(200);
+    const key = await storageKeyOf(stack, started.body.file.id);
+    await stack.sql.execute({ sql: 'update files set upload_expires_at = ? where id = ?', args: [Date.now() - 3_600_000, started.body.file.id] });
+
+    await stack.runScheduled?.();
+    await expect.poll(async () => storageAdmin(stack).exists(key), { timeout: 10_000 }).toBe(false);
+    const rows = await stack.sql.execute({ sql: 'select count(*) as n from files where id = ?', args: [started.body.file.id] });
+    expect(rows.rows[0]?.n).toBe(0);
+  });
+});
+
+describe('npm run db:migrate', () => {
+  let sqld: SqldServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'sfs-migrate-'));
+    sqld = await startSqld({ dbPath: path.join(dir, 'db'), port: await freePort() });
+  });
+  afterAll(async () => {
+    await sqld?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('applies every migration to a libSQL server, then finds nothing to do', async () => {
+    const first = await runScript('db-migrate.ts', [], { env: { DATABASE_URL: sqld.url } });
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toMatch(/^Applied [1-9]\d* migration\(s\) to http:\/\/127\.0\.0\.1:\d+\.$/m);
+    const client = createClient({ url: sqld.url });
+    try {
+      const tables = await client.execute("select name from sqlite_master where type = 'table' order by name");
+      expect(tables.rows.map((r) => r.name)).toEqual(expect.arrayContaining(['users', 'files', 'file_grants', 'downloads']));
+    } finally {
+      client.close();
+    }
+    const second = await runScript('db-migrate.ts', [], { env: { DATABASE_URL: sqld.url } });
+    expect(second.stdout).toMatch(/is up to date/);
+  });
+
+  it('says in one line when the database cannot be reached', async () => {
+    const result = await runScript('db-migrate.ts', [], { env: { DATABASE_URL: `http://127.0.0.1:${await freePort()}` } });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^Could not migrate/);
+  });
+});

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, expectProblem, type ApiClient } from './helpers/api';
+import { startApiStack, type ApiStack } from './helpers/stack';
+
+let stack: ApiStack;
+let api: ApiClient;
+
+beforeAll(async () => {
+  stack = await startApiStack();
+  api = apiClient(stack.apiUrl);
+});
+afterAll(() => stack?.close());
+
+describe('GET /api/openapi.json', () => {
+  it('is an OpenAPI 3.1 document generated from the route schemas', async () => {
+    const res = await api.request<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>('GET', '/api/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toMatch(/^3\.1\./);
+    for (const path of ['/api/auth/signup', '/api/auth/login', '/api/auth/logout', '/api/me', '/api/health']) {
+      expect(Object.keys(res.body.paths)).toContain(path);
+    }
+    expect(JSON.stringify(res.body.paths['/api/auth/signup'])).toContain('#/components/schemas/SignupRequest');
+    expect(res.body.components.schemas.SignupRequest).toMatchObject({
+      type: 'object',
+      required: ['username', 'email', 'password'],
+      additionalProperties: false,
+    });
+  });
+
+  it('every route that is not public refuses a caller without credentials (deny by default)', async () => {
+    const PUBLIC = ['POST /api/auth/signup', 'POST /api/auth/login', 'GET /api/health', 'GET /api/openapi.json', 'GET /api/docs'];
+    const doc = (await api.request<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>('GET', '/api/openapi.json')).body;
+    let checked = 0;
+    const documentedPublic: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const route = `${method.toUpperCase()} ${path}`;
+        if (Array.isArray(operation.security) && operation.security.length === 0) documentedPublic.push(route);
+        if (PUBLIC.includes(route)) continue;
+        const concrete = path.replace(/\{\w+\}/g, '00000000-0000-4000-8000-000000000000');
+        const res = await api.request(method.toUpperCase(), concrete, method === 'get' ? {} : { json: {} });
+        expectProblem(res, 401, 'unauthenticated');
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(2);
+    expect(documentedPublic.sort()).toEqual([...PUBLIC].sort());
+  });
+});
+
+describe('GET /api/docs', () => {
+  it('serves the interactive reference with its script from this server, not a CDN', async () => {
+    const res = await api.request('GET', '/api/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.text).toContain('/api/openapi.json');
+    expect(res.text).toContain('src="/api/docs/scalar.js"');
+    expect(res.text).not.toMatch(/cdn\.|jsdelivr|unpkg/);
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const script = await fetch(`${stack.apiUrl}/api/docs/scalar.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+  });
+});
