@@ -12,8 +12,8 @@
  * The session (API URL and access token) is kept in $SFS_CONFIG, by default
  * ~/.config/secure-file-share/session.json, readable by you only.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
@@ -50,8 +50,10 @@ async function loadSession(): Promise<Session> {
 async function saveSession(session: Session) {
   const file = sessionFile();
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await writeFile(file, `${JSON.stringify(session, null, 2)}\n`, { mode: 0o600 });
-  await chmod(file, 0o600);
+  // Never a moment when the token sits in a file others can read: private temp file, then rename.
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(session, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  await rename(temp, file);
 }
 
 interface Problem {
@@ -64,7 +66,7 @@ interface Problem {
 async function api<T>(session: Pick<Session, 'apiUrl'> & { accessToken?: string }, method: string, route: string, body?: unknown, accept?: string): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(`${session.apiUrl}${route}`, {
+    res = await fetch(/^https?:\/\//.test(route) ? route : `${session.apiUrl}${route}`, {
       method,
       headers: {
         ...(session.accessToken ? { authorization: `Bearer ${session.accessToken}` } : {}),
@@ -139,6 +141,13 @@ program
   .option('--username <name>', 'username or email')
   .action(async (options: { api: string; username?: string }) => {
     const apiUrl = options.api.replace(/\/+$/, '').replace(/\/api$/, '');
+    const { protocol, hostname } = new URL(apiUrl);
+    if (protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(hostname)) {
+      console.error(`Warning: ${apiUrl} is plain http; your password and token cross the network unencrypted.`);
+    }
+    if (!options.username && !process.stdin.isTTY) {
+      throw new CliError('Give --username when the password comes from standard input.');
+    }
     const username = options.username ?? (await read({ prompt: 'Username or email: ' }));
     const result = await api<{ accessToken: string; user: { username: string; role: string } }>({ apiUrl }, 'POST', '/api/auth/login', {
       username,
@@ -153,9 +162,13 @@ program
   .description('sign out everywhere and forget the session')
   .action(async () => {
     const session = await loadSession();
-    await api(session, 'POST', '/api/auth/logout').catch(() => undefined);
+    const confirmed = await api(session, 'POST', '/api/auth/logout').then(
+      () => true,
+      () => false,
+    );
     await rm(sessionFile(), { force: true });
-    console.log('Signed out.');
+    if (confirmed) console.log('Signed out everywhere.');
+    else throw new CliError('The session was forgotten here, but the service did not confirm the sign-out: the token stays valid until it expires (at most 15 minutes).');
   });
 
 program
@@ -222,7 +235,7 @@ program
       bar.stop();
     }
     try {
-      const done = await api<{ file: FileView }>(session, 'POST', `/api/files/${started.file.id}/complete`);
+      const done = await api<{ file: FileView }>(session, 'POST', `/api/files/${encodeURIComponent(started.file.id)}/complete`);
       console.log(`${done.file.id}  ready  ${done.file.filename}`);
     } catch (error) {
       throw new CliError(`Rejected: ${(error as Error).message}`);
@@ -241,9 +254,9 @@ program
     const session = await loadSession();
     const current = options.replace
       ? { allClients: false, clients: [] as Array<{ username: string }> }
-      : await api<{ allClients: boolean; clients: Array<{ username: string }> }>(session, 'GET', `/api/files/${id}/sharing`);
+      : await api<{ allClients: boolean; clients: Array<{ username: string }> }>(session, 'GET', `/api/files/${encodeURIComponent(id)}/sharing`);
     const clients = [...new Set([...current.clients.map((c) => c.username), ...options.client.map((c) => c.toLowerCase())])];
-    const result = await api<{ allClients: boolean; clients: Array<{ username: string }> }>(session, 'PUT', `/api/files/${id}/sharing`, {
+    const result = await api<{ allClients: boolean; clients: Array<{ username: string }> }>(session, 'PUT', `/api/files/${encodeURIComponent(id)}/sharing`, {
       allClients: options.all ?? current.allClients,
       clients,
     });
@@ -258,26 +271,38 @@ program
   .option('--force', 'overwrite an existing file')
   .action(async (id: string, options: { out?: string; force?: boolean }) => {
     const session = await loadSession();
-    const { file } = await api<{ file: FileView }>(session, 'GET', `/api/files/${id}`);
+    const { file } = await api<{ file: FileView }>(session, 'GET', `/api/files/${encodeURIComponent(id)}`);
 
-    // Never let a name from the server choose the folder: its last path segment only. The target
-    // is claimed before the link is redeemed, so a refusal here records no download.
-    const target = options.out ?? (path.basename(file.filename.replace(/[\\/]/g, '_')) || 'download');
-    const handle = await open(target, options.force ? 'w' : 'wx').catch((error: NodeJS.ErrnoException) => {
-      throw new CliError(error.code === 'EEXIST' ? `${target} exists; use --force to overwrite it.` : `Cannot write ${target}: ${error.message}`);
+    // Never let a name from the server choose the folder: its last path segment only.
+    const target = path.resolve(options.out ?? (path.basename(file.filename.replace(/[\\/]/g, '_')) || 'download'));
+    if (!options.force && (await stat(target).catch(() => null))) throw new CliError(`${target} exists; use --force to overwrite it.`);
+
+    // Written through one handle to a private file that did not exist (no symlink can redirect
+    // it), checked, then renamed over the target: a failure leaves the target as it was.
+    const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.part`);
+    const handle = await open(temp, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
+      throw new CliError(`Cannot write in ${path.dirname(target)}: ${error.message}`);
     });
-    await handle.close();
-
-    const { downloadLink } = await api<{ downloadLink: string }>(session, 'POST', `/api/files/${id}/download-link`);
-    const { url } = await api<{ url: string }>(session, 'GET', new URL(downloadLink).pathname, undefined, 'application/json');
-    const res = await fetch(url);
-    if (!res.ok || !res.body) throw new CliError(`Storage refused the download (HTTP ${res.status}).`);
-    const bar = progressBar('download', Number(res.headers.get('content-length')) || file.size);
     let received = 0;
     try {
-      await pipeline(Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>), counter((n) => bar.update((received += n))), createWriteStream(target));
+      const { downloadLink } = await api<{ downloadLink: string }>(session, 'POST', `/api/files/${encodeURIComponent(id)}/download-link`);
+      const { url } = await api<{ url: string }>(session, 'GET', downloadLink, undefined, 'application/json');
+      const res = await fetch(url);
+      if (!res.ok || !res.body) throw new CliError(`Storage refused the download (HTTP ${res.status}).`);
+      const bar = progressBar('download', Number(res.headers.get('content-length')) || file.size);
+      try {
+        await pipeline(Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>), counter((n) => bar.update((received += n))), handle.createWriteStream());
+      } finally {
+        bar.stop();
+      }
+      if (received !== file.size) throw new CliError(`The download stopped after ${received} of ${file.size} bytes; nothing was saved.`);
+      if (!options.force && (await stat(target).catch(() => null))) throw new CliError(`${target} appeared meanwhile; use --force to overwrite it.`);
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
     } finally {
-      bar.stop();
+      await handle.close().catch(() => undefined);
     }
     console.log(`Saved ${target} (${formatSize(received)}).`);
   });
@@ -287,7 +312,7 @@ program
   .description('ops: who downloaded a file, newest first')
   .argument('<id>', 'file id')
   .action(async (id: string) => {
-    const { items } = await api<{ items: Array<{ user: { username: string }; at: string }> }>(await loadSession(), 'GET', `/api/files/${id}/downloads`);
+    const { items } = await api<{ items: Array<{ user: { username: string }; at: string }> }>(await loadSession(), 'GET', `/api/files/${encodeURIComponent(id)}/downloads`);
     if (items.length === 0) console.log('No downloads yet.');
     for (const d of items) console.log(`${d.at}  ${d.user.username}`);
   });

@@ -30,7 +30,7 @@ export interface LinkTokens {
   read(token: string, now: Date): Promise<LinkReading>;
 }
 
-async function deriveKey(secret: string): Promise<Uint8Array> {
+export async function deriveLinkKey(secret: string): Promise<Uint8Array> {
   const material = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), 'HKDF', false, ['deriveBits']);
   const bits = await crypto.subtle.deriveBits(
     { name: 'HKDF', hash: 'SHA-256', salt: new TextEncoder().encode('secure-file-share'), info: new TextEncoder().encode('download-link/A256GCM/v1') },
@@ -41,7 +41,7 @@ async function deriveKey(secret: string): Promise<Uint8Array> {
 }
 
 export function createLinkTokens(options: { secret: string; ttlSeconds: number }): LinkTokens {
-  const key = deriveKey(options.secret);
+  const key = deriveLinkKey(options.secret);
   const claimsOf = (payload: Record<string, unknown>): LinkClaims | null =>
     typeof payload.fid === 'string' && typeof payload.sub === 'string' && typeof payload.exp === 'number'
       ? { fileId: payload.fid, clientId: payload.sub, expiresAt: new Date(payload.exp * 1000) }

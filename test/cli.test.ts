@@ -62,8 +62,18 @@ describe('npm run cli: the journey from a terminal', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('exists; use --force');
 
+    // A folder that does not exist: refused before any link is redeemed (the audit below proves it).
+    const nowhere = await cli('client', ['download', id ?? '', '--out', path.join(dir, 'missing-folder', 'report.docx')]);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toMatch(/^Cannot write in /);
+    // --force replaces the file; what lands is private to its owner.
+    const forced = await cli('client', ['download', id ?? '', '--out', out, '--force']);
+    expect(forced.code).toBe(0);
+    expect((await stat(out)).mode & 0o777).toBe(0o600);
+    expect(new Uint8Array(await readFile(out))).toEqual(bytes);
+
     const audit = await cli('ops', ['audit', id ?? '']);
-    expect(audit.stdout.trim().split('\n')).toHaveLength(1);
+    expect(audit.stdout.trim().split('\n')).toHaveLength(2); // the first download and the forced one
     expect(audit.stdout).toContain(clientName);
   });
 
@@ -86,6 +96,10 @@ describe('npm run cli: the journey from a terminal', () => {
     const forbidden = await cli('client2', ['upload', path.join(dir, 'ok.docx')]);
     expect(forbidden.code).toBe(1);
     expect(forbidden.stderr.trim()).toBe('Your role does not allow this action.');
+
+    const noName = await cli('piped', ['login', '--api', stack.apiUrl], 'client passphrase\n');
+    expect(noName.code).toBe(1);
+    expect(noName.stderr.trim()).toBe('Give --username when the password comes from standard input.');
 
     const none = await cli('never-signed-in', ['ls']);
     expect(none.code).toBe(1);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLinkTokens } from '../shared/link-tokens';
+import { EncryptJWT } from 'jose';
+import { createLinkTokens, deriveLinkKey } from '../shared/link-tokens';
 import { makeDocx } from '../scripts/lib/samples';
 import { apiClient, expectProblem, type ApiClient } from './helpers/api';
 import { clientUser, opsUser, storageKeyOf, uploadFile } from './helpers/files';
@@ -74,6 +75,7 @@ describe('the journey: ops uploads and shares, the client downloads the same byt
     const res = await follow(downloadLink, client.token, 'application/json');
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     const body = (await res.json()) as { url: string; expiresAt: string };
     expect(Date.parse(body.expiresAt) - Date.now()).toBeLessThanOrEqual(60_000);
     expect(new Uint8Array(await (await fetch(body.url)).arrayBuffer())).toEqual(bytes);
@@ -153,6 +155,22 @@ describe('following a link: every refusal', () => {
     expectProblem(await redeem(mangle(token())), 404, 'not_found');
   });
 
+  it('a well-encrypted token of another kind (typ) under the real link key → 404', async () => {
+    const forged = await new EncryptJWT({ fid: file.id })
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', typ: 'at+jwt' })
+      .setSubject(client.id)
+      .setIssuer('secure-file-share/download-link')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .setJti(crypto.randomUUID())
+      .encrypt(await deriveLinkKey(stack.secrets.linkSecret));
+    expectProblem(await redeem(forged), 404, 'not_found');
+  });
+
+  it('a link token presented as an access token → 401', async () => {
+    expectProblem(await api.request('GET', '/api/me', { token: token() }), 401, 'unauthenticated');
+  });
+
   it('made with another key → 404', async () => {
     const foreign = await createLinkTokens({ secret: 'another-link-secret-another-link-secret-0123', ttlSeconds: 900 }).issue({ fileId: file.id, clientId: client.id, now: new Date() });
     expectProblem(await redeem(foreign.token), 404, 'not_found');
@@ -218,5 +236,24 @@ describe('GET /api/files/{id}/downloads (the audit)', () => {
 
     expectProblem(await api.request('GET', `/api/files/${id}/downloads`, { token: client.token }), 403, 'forbidden');
     expectProblem(await api.request('GET', `/api/files/${crypto.randomUUID()}/downloads`, { token: ops.token }), 404, 'not_found');
+  });
+
+  it('records no refused redemption (expired, revoked), and outlives the file', async () => {
+    const client = await clientUser(api);
+    const { id } = await sharedFile(client);
+    const old = await createLinkTokens({ secret: stack.secrets.linkSecret, ttlSeconds: 900 }).issue({ fileId: id, clientId: client.id, now: new Date(Date.now() - 901_000) });
+    expect((await follow(`${stack.config.publicUrl}/api/download/${old.token}`, client.token)).status).toBe(410);
+    const link = (await issueLink(client.token, id)).downloadLink;
+    await api.request('PUT', `/api/files/${id}/sharing`, { token: ops.token, json: { allClients: false, clients: [] } });
+    expect((await follow(link, client.token)).status).toBe(404);
+    const audit = () => api.request<{ items: unknown[] }>('GET', `/api/files/${id}/downloads`, { token: ops.token });
+    expect((await audit()).body.items).toHaveLength(0);
+
+    await api.request('PUT', `/api/files/${id}/sharing`, { token: ops.token, json: { allClients: false, clients: [client.username] } });
+    expect((await follow(link, client.token)).status).toBe(302);
+    expect((await api.request('DELETE', `/api/files/${id}`, { token: ops.token })).status).toBe(204);
+    const after = await audit();
+    expect(after.status).toBe(200);
+    expect(after.body.items).toEqual([{ user: { id: client.id, username: client.username }, at: expect.any(String) }]);
   });
 });

@@ -132,6 +132,7 @@ describe('POST /api/files refuses bad declarations before issuing any URL', () =
     ['a direction override disguising the extension', { filename: 'invoice\u202excod.exe.docx', contentType: docx, size: 10 }, 400, 'validation_failed'],
     ['a name over 255 characters', { filename: `${'a'.repeat(260)}.docx`, contentType: docx, size: 10 }, 400, 'validation_failed'],
     ['an unknown field', { filename: 'x.docx', contentType: docx, size: 10, storageKey: 'mine' }, 400, 'validation_failed'],
+    ['half of a UTF-16 pair in the name', { filename: 'bad\ud800name.docx', contentType: docx, size: 10 }, 400, 'validation_failed'],
   ])('%s → %i %s, nothing recorded', async (_label, json, status, code) => {
     const before = await count();
     expectProblem(await api.request('POST', '/api/files', { token: ops.token, json }), status, code);

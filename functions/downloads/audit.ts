@@ -22,14 +22,20 @@ export const route = defineRoute({
   access: 'ops',
   request: { params: FileIdParams },
   responses: {
-    200: { description: 'Completed link redemptions.', schema: DownloadAudit },
-    404: { description: 'No such file.', schema: Problem },
+    200: {
+      description:
+        'Completed link redemptions: each is a link followed by its client and answered with a presigned URL to the file (the bytes then come from storage, which the API does not see). Kept after the file is deleted.',
+      schema: DownloadAudit,
+    },
+    404: { description: 'No such file, and no downloads recorded for that id.', schema: Problem },
   },
 });
 
 export const handlers = factory.createHandlers(guard(route), pathParams(FileIdParams), async (c) => {
   const { db } = deps(c);
-  const file = await findFile(db, c.req.valid('param').id);
-  if (!file) throw notFound();
-  return c.json({ items: await listDownloads(db, file.id, AUDIT_LIMIT) }, 200);
+  const { id } = c.req.valid('param');
+  const items = await listDownloads(db, id, AUDIT_LIMIT);
+  // The record outlives the file: a deleted file's downloads stay visible to ops.
+  if (items.length === 0 && !(await findFile(db, id))) throw notFound();
+  return c.json({ items }, 200);
 });

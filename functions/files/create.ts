@@ -12,6 +12,8 @@ import { File, Problem } from '../../shared/schemas';
  */
 
 // Control characters, path separators, and bidirectional overrides that disguise an extension.
+// Half of a UTF-16 pair: no real name has one, and no encoding can carry it.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const FORBIDDEN_IN_FILENAME = /[\u0000-\u001f\u007f-\u009f/\\\u202a-\u202e\u2066-\u2069]/;
 
 const Filename = z
@@ -23,6 +25,7 @@ const Filename = z
       .min(1, 'must not be empty')
       .max(255, 'must be at most 255 characters')
       .refine((v) => !FORBIDDEN_IN_FILENAME.test(v), 'must not contain control characters, path separators or direction overrides')
+      .refine((v) => !LONE_SURROGATE.test(v), 'must be well-formed Unicode')
       .refine((v) => !/^\.+$/.test(v), 'must be a file name'),
   )
   .meta({ description: 'Shown to people and used for Content-Disposition only; never part of a storage key.', example: 'Q3 report.docx' });
