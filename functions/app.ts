@@ -20,6 +20,9 @@ export interface AppOptions {
   assets?: AssetFetcher;
 }
 
+const contentTypeOf = (path: string) =>
+  path.endsWith('.html') ? 'text/html; charset=utf-8' : path.endsWith('.js') ? 'text/javascript; charset=utf-8' : path.endsWith('.css') ? 'text/css; charset=utf-8' : 'application/octet-stream';
+
 /** Where the docs page's script is found among the deployment's static assets. */
 export const DOCS_SCRIPT_ASSET = '/vendor/scalar-api-reference.js';
 
@@ -81,6 +84,33 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
     return new Response(res.body, {
       headers: { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=86400' },
     });
+  });
+
+  // The web portal (web/, built into the static assets). Its pages get their own policy: scripts
+  // and styles from this origin only, no inline script, and uploads straight to storage.
+  const storageOrigin = new URL(deps.config.storage.endpoint).origin;
+  const pagePolicy = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self' ${storageOrigin}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  app.get('*', async (c, next) => {
+    const path = c.req.path;
+    if (path.startsWith('/api/') || !options.assets) return next();
+    const asset = path === '/' ? '/index.html' : path;
+    if (!/^\/(index\.html|assets\/[\w.-]+\.(js|css|svg|woff2))$/.test(asset)) return next();
+    const res = await options.assets.fetch(new Request(new URL(asset, c.req.url)));
+    if (!res.ok) return next();
+    const headers = new Headers({ 'Content-Type': contentTypeOf(asset) });
+    headers.set('Cache-Control', asset === '/index.html' ? 'no-cache' : 'public, max-age=31536000, immutable');
+    if (asset === '/index.html') headers.set('Content-Security-Policy', pagePolicy);
+    return new Response(res.body, { headers });
   });
 
   const patterns = endpoints.map(({ route }) => ({

@@ -2,6 +2,7 @@ import type { Endpoint } from '../shared/http';
 import * as login from './auth/login';
 import * as logout from './auth/logout';
 import * as signup from './auth/signup';
+import * as searchClients from './clients/search';
 import * as downloadAudit from './downloads/audit';
 import * as issueLink from './downloads/issue';
 import * as redeemLink from './downloads/redeem';
@@ -30,6 +31,7 @@ export const endpoints: Endpoint[] = [
   deleteFile,
   replaceSharing,
   showSharing,
+  searchClients,
   issueLink,
   redeemLink,
   downloadAudit,

@@ -114,6 +114,13 @@ describe('following a link: every refusal', () => {
     expect((await redeem(token())).status).toBe(200);
   });
 
+  it('opened by a browser without credentials → 302 to the portal, the token in the fragment only', async () => {
+    const res = await api.request('GET', `/api/download/${token()}`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`/#/download/${token()}`);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
   it('without credentials → 401', async () => {
     const res = await api.request('GET', `/api/download/${token()}`);
     expectProblem(res, 401, 'unauthenticated');

@@ -75,7 +75,7 @@ describe('the error model: problem+json, stable codes, nothing written', () => {
 
   it('an unknown route → 404 problem+json', async () => {
     expectProblem(await api.request('GET', '/api/no-such-thing'), 404, 'not_found');
-    expectProblem(await api.request('GET', '/'), 404, 'not_found');
+    expectProblem(await api.request('GET', '/no-such-page'), 404, 'not_found');
   });
 
   it('a known route with the wrong method → 405 with Allow', async () => {

@@ -299,6 +299,19 @@ describe('sharing', () => {
   });
 });
 
+describe('GET /api/clients (suggestions for sharing)', () => {
+  it('lists clients by username prefix, never ops, for ops only', async () => {
+    const prefix = `s${crypto.randomUUID().slice(0, 6)}`;
+    for (const suffix of ['ann', 'anna', 'bob']) await api.signup(`${prefix}${suffix}`);
+    const res = await api.request<{ items: Array<{ username: string }> }>('GET', `/api/clients?query=${prefix}an`, { token: ops.token });
+    expect(res.body.items.map((c) => c.username)).toEqual([`${prefix}ann`, `${prefix}anna`]);
+    expect((await api.request<{ items: unknown[] }>('GET', `/api/clients?query=${ops.username}`, { token: ops.token })).body.items).toEqual([]);
+    expectProblem(await api.request('GET', '/api/clients?query=%25', { token: ops.token }), 400, 'validation_failed');
+    const client = await clientUser(api);
+    expectProblem(await api.request('GET', `/api/clients?query=${prefix}`, { token: client.token }), 403, 'forbidden');
+  });
+});
+
 describe('DELETE /api/files/{id}', () => {
   it('removes the row, its grants and the object', async () => {
     const client = await clientUser(api);

@@ -48,6 +48,27 @@ describe('GET /api/openapi.json', () => {
   });
 });
 
+describe('the web portal', () => {
+  it('is served by this deployment under a strict policy, its scripts from this origin', async () => {
+    const page = await fetch(`${stack.apiUrl}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe');
+    const html = await page.text();
+    const script = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline script
+    const js = await fetch(`${stack.apiUrl}${script}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toMatch(/javascript/);
+    expectProblem(await api.request('GET', '/etc/passwd'), 404, 'not_found');
+    expectProblem(await api.request('GET', '/assets/../../package.json'), 404, 'not_found');
+  });
+});
+
 describe('GET /api/docs', () => {
   it('serves the interactive reference with its script from this server, not a CDN', async () => {
     const res = await api.request('GET', '/api/docs');

@@ -3,7 +3,8 @@ import { attachmentDisposition } from '../../shared/content-disposition';
 import { recordDownload } from '../../shared/downloads';
 import { ApiError, forbidden, notFound } from '../../shared/errors';
 import { findVisibleFile } from '../../shared/files';
-import { defineRoute, deps, factory, guard, pathParams } from '../../shared/http';
+import type { MiddlewareHandler } from 'hono';
+import { type AppEnv, defineRoute, deps, factory, guard, pathParams } from '../../shared/http';
 import { Problem } from '../../shared/schemas';
 
 /**
@@ -27,14 +28,33 @@ export const route = defineRoute({
   request: { params: TokenParams },
   responses: {
     200: { description: 'With `Accept: application/json`: the presigned URL instead of a redirect.', schema: PresignedDownload },
-    302: { description: '`Location:` a presigned GET of the file, valid ≤ 60 s, with `Content-Disposition: attachment`.' },
+    302: {
+      description:
+        '`Location:` a presigned GET of the file, valid ≤ 60 s, with `Content-Disposition: attachment`. Also, for a browser navigation without credentials (`Accept` preferring `text/html`): `Location: /#/download/{token}`, the web portal, which signs the client in and completes the download.',
+    },
     403: { description: 'Signed in as anyone but the client the link was issued to, ops included.', schema: Problem },
     404: { description: 'Tampered, truncated or foreign link; or the file was deleted, is not ready, or is no longer shared with the client.', schema: Problem },
     410: { description: 'The link has expired (`link_expired`).', schema: Problem },
   },
 });
 
-export const handlers = factory.createHandlers(guard(route), pathParams(TokenParams), async (c) => {
+/**
+ * A link opened by a browser without credentials (a navigation preferring HTML) goes to the
+ * portal, which asks the client to sign in and then completes the download. The token travels
+ * in the URL fragment, which browsers never send to a server. API clients keep getting 401.
+ */
+const browserWithoutCredentials: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const accept = c.req.header('accept') ?? '';
+  if (!c.req.header('authorization') && accept.includes('text/html') && !accept.includes('application/json')) {
+    const token = c.req.param('token') ?? '';
+    c.header('Cache-Control', 'no-store');
+    c.header('Referrer-Policy', 'no-referrer');
+    return c.redirect(`/#/download/${encodeURIComponent(token)}`, 302);
+  }
+  return next();
+};
+
+export const handlers = factory.createHandlers(browserWithoutCredentials, guard(route), pathParams(TokenParams), async (c) => {
   const { db, storage, linkTokens, clock, config } = deps(c);
   const client = c.get('user');
   const now = clock.now();

@@ -13,6 +13,8 @@ export const ASSETS_DIR = path.join(PROJECT_ROOT, 'dist', 'public');
 export const BUNDLE_BUDGET_BYTES = 250 * 1024;
 
 export async function buildAssets(): Promise<void> {
+  const { build } = await import('vite');
+  await build({ configFile: path.join(PROJECT_ROOT, 'web', 'vite.config.ts'), logLevel: 'warn' });
   const require = createRequire(import.meta.url);
   const target = path.join(ASSETS_DIR, DOCS_SCRIPT_ASSET);
   await mkdir(path.dirname(target), { recursive: true });
@@ -20,8 +22,8 @@ export async function buildAssets(): Promise<void> {
 }
 
 /** `wrangler deploy --dry-run`: the worker exactly as it would deploy, bundled offline. */
-export async function buildWorker(outdir: string): Promise<{ script: string; bytes: number; gzipBytes: number }> {
-  await buildAssets();
+export async function buildWorker(outdir: string, options: { assets?: boolean } = {}): Promise<{ script: string; bytes: number; gzipBytes: number }> {
+  if (options.assets !== false) await buildAssets();
   await promisify(execFile)(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '--outdir', outdir], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_LOG_PATH: path.join(outdir, '..', 'wrangler-logs') },

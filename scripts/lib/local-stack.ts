@@ -120,6 +120,18 @@ function loadConformingAuthentication(require: NodeJS.Require): void {
   require.cache[file] = mod;
 }
 
+/**
+ * The local bucket's CORS rule. Any origin, because the presigned URL itself is the credential
+ * and the local ports vary; a production bucket allows only the service's own origin (README).
+ */
+const LOCAL_CORS = `<CORSConfiguration><CORSRule>
+  <AllowedOrigin>*</AllowedOrigin>
+  <AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod>
+  <AllowedHeader>*</AllowedHeader>
+  <ExposeHeader>ETag</ExposeHeader>
+  <MaxAgeSeconds>600</MaxAgeSeconds>
+</CORSRule></CORSConfiguration>`;
+
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
@@ -158,7 +170,8 @@ export async function startStorageServer(options: {
     directory: options.directory,
     silent: true,
     vhostBuckets: false,
-    configureBuckets: [{ name: options.bucket }],
+    // Browsers PUT uploads and GET downloads straight to storage: cross-origin from the portal.
+    configureBuckets: [{ name: options.bucket, configs: [LOCAL_CORS] }],
   });
   const address = await server.run();
   return {

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { createClient } from '@libsql/client';
@@ -32,15 +34,27 @@ export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps
 }
 
 const require = createRequire(import.meta.url);
+const ASSETS_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'public');
 
-/** On Node the docs page's script comes straight from the installed package. */
-export const nodeAssets: AssetFetcher = {
-  async fetch(request) {
-    if (new URL(request.url).pathname !== DOCS_SCRIPT_ASSET) return new Response(null, { status: 404 });
-    const file = require.resolve('@scalar/api-reference/browser/standalone.js');
-    return new Response(await readFile(file), { headers: { 'Content-Type': 'text/javascript' } });
-  },
-};
+/**
+ * On Node the static assets come from the build folder (`npm start` builds it), as the worker's
+ * come from its ASSETS binding; the docs script falls back to the installed package.
+ */
+export function nodeAssets(root: string): AssetFetcher {
+  return {
+    async fetch(request) {
+      const pathname = new URL(request.url).pathname;
+      const file = path.join(root, path.normalize(pathname).replace(/^(\.\.[/\\])+/, ''));
+      if (!file.startsWith(root + path.sep)) return new Response(null, { status: 404 });
+      try {
+        return new Response(await readFile(file));
+      } catch {
+        if (pathname === DOCS_SCRIPT_ASSET) return new Response(await readFile(require.resolve('@scalar/api-reference/browser/standalone.js')));
+        return new Response(null, { status: 404 });
+      }
+    },
+  };
+}
 
 export class PortInUseError extends Error {
   constructor(readonly host: string, readonly port: number, what: string) {
@@ -57,7 +71,7 @@ export interface RunningServer {
 
 /** Listens on host:port (0 picks a free port); a port in use is a PortInUseError, not a crash. */
 export async function listenApi(deps: Deps, host: string, port: number): Promise<RunningServer> {
-  const app = createApp(deps, { assets: nodeAssets });
+  const app = createApp(deps, { assets: nodeAssets(ASSETS_ROOT) });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>

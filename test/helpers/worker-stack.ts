@@ -50,7 +50,7 @@ export async function startWorkerStack(bindings: Record<string, string | undefin
     } catch {
       bundleDir = undefined;
     }
-    const script = bundleDir ? path.join(bundleDir, 'worker.js') : (await buildWorker(path.join(dir, 'bundle'))).script;
+    const script = bundleDir ? path.join(bundleDir, 'worker.js') : (await buildWorker(path.join(dir, 'bundle'), { assets: false })).script;
 
     const port = await freePort();
     const env: Record<string, string> = {
