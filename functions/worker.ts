@@ -61,6 +61,8 @@ function build(env: WorkerEnv) {
       passwords: createPasswordHasher(config.bcryptCost),
       accessTokens: createAccessTokens({ ...config.jwt }),
       linkTokens: createLinkTokens({ secret: config.linkSecret, ttlSeconds: config.downloads.linkTtlSeconds }),
+      // Set by Cloudflare's edge on every request; a client's own value is overwritten.
+      clientAddress: (c) => c.req.header('cf-connecting-ip') ?? 'unknown',
     };
     built = { deps, app: createApp(deps, ASSETS ? { assets: ASSETS } : {}) };
   } catch (error) {

@@ -72,6 +72,8 @@ const envSchema = z.object({
   UPLOAD_URL_TTL_SECONDS: intFromString(1, 900, 900),
   LINK_TTL_SECONDS: intFromString(1, 7 * 24 * 3600, 900),
   DOWNLOAD_URL_TTL_SECONDS: intFromString(1, 60, 60),
+  /** Node behind a reverse proxy: the header it sets to the client's address (e.g. X-Forwarded-For). */
+  TRUSTED_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).optional(),
   DATABASE_URL: z.string().min(1).default('file:.data/app.db'),
   DATABASE_AUTH_TOKEN: z.string().optional(),
   S3_ENDPOINT: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9000'),
@@ -91,6 +93,7 @@ export interface Config {
   uploads: { maxBytes: number; urlTtlSeconds: number };
   /** Download links (the JWE) and the presigned GET behind them (at most 60 s). */
   downloads: { linkTtlSeconds: number; urlTtlSeconds: number };
+  trustedProxyHeader: string | undefined;
   database: { url: string; authToken: string | undefined };
   storage: {
     endpoint: string;
@@ -176,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxBodyBytes: e.MAX_BODY_BYTES,
     uploads: { maxBytes: e.MAX_UPLOAD_BYTES, urlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS },
     downloads: { linkTtlSeconds: e.LINK_TTL_SECONDS, urlTtlSeconds: e.DOWNLOAD_URL_TTL_SECONDS },
+    trustedProxyHeader: e.TRUSTED_PROXY_HEADER?.toLowerCase(),
     database: { url: e.DATABASE_URL, authToken: e.DATABASE_AUTH_TOKEN || undefined },
     storage: {
       endpoint: e.S3_ENDPOINT.replace(/\/+$/, ''),

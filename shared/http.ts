@@ -23,6 +23,11 @@ export interface Deps {
   accessTokens: AccessTokenIssuer;
   linkTokens: LinkTokens;
   clock: Clock;
+  /**
+   * The caller's address as the platform vouches for it (CF-Connecting-IP on Workers; the socket,
+   * or a configured proxy's header, on Node): never a header any caller could set.
+   */
+  clientAddress(c: Context<AppEnv>): string;
 }
 
 export interface AppEnv {

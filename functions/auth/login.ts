@@ -3,6 +3,7 @@ import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
 import { unauthenticated } from '../../shared/errors';
 import { PASSWORD_MAX_BYTES, utf8Length } from '../../shared/passwords';
 import { Problem, User } from '../../shared/schemas';
+import { assertNotThrottled, clearAttempts, recordAttempt, RULES } from '../../shared/rate-limits';
 import { findUserByLogin, toPublicUser, updatePasswordHash } from '../../shared/users';
 
 const LoginRequest = z
@@ -36,20 +37,36 @@ export const route = defineRoute({
     200: { description: 'A short-lived access token.', schema: LoginResponse },
     400: { description: 'Invalid fields.', schema: Problem },
     401: { description: 'Wrong username or password (one answer for both).', schema: Problem },
+    429: { description: 'Too many failed attempts from this address or for this account (`rate_limited`); `Retry-After` says when to try again. Delays grow with failures instead of locking the account.', schema: Problem },
   },
 });
 
 export const handlers = factory.createHandlers(guard(route), ...jsonBody(LoginRequest), async (c) => {
   const { username, password } = c.req.valid('json');
-  const { db, passwords, accessTokens, clock } = deps(c);
+  const { db, passwords, accessTokens, clock, clientAddress } = deps(c);
+  const now = clock.now();
+  // Keyed by what was typed, so an unknown name is throttled exactly like a real one.
+  const account = username.trim().toLowerCase();
+  const ip = clientAddress(c);
+  const limits = [
+    { key: `login:ip:${ip}`, rule: RULES.loginPerIp },
+    { key: `login:account-ip:${account}|${ip}`, rule: RULES.loginPerAccountAndIp },
+    { key: `login:account:${account}`, rule: RULES.loginPerAccount },
+  ];
+  await assertNotThrottled(db, limits, now);
+
   const user = await findUserByLogin(db, username);
   // Unknown user and wrong password cost the same bcrypt work and give the same answer.
   const ok = user ? await passwords.verify(password, user.passwordHash) : await passwords.verifyAgainstNobody(password);
-  if (!user || !ok) throw unauthenticated('Wrong username or password.');
+  if (!user || !ok) {
+    await recordAttempt(db, limits, now);
+    throw unauthenticated('Wrong username or password.');
+  }
+  await clearAttempts(db, [limits[1]?.key ?? '', limits[2]?.key ?? '']);
   if (passwords.needsRehash(user.passwordHash)) {
     await updatePasswordHash(db, user.id, await passwords.hash(password));
   }
-  const { token, expiresIn } = await accessTokens.issue(user, clock.now());
+  const { token, expiresIn } = await accessTokens.issue(user, now);
   c.header('Cache-Control', 'no-store');
   return c.json({ accessToken: token, tokenType: 'Bearer' as const, expiresIn, user: toPublicUser(user) }, 200);
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
 import { Email, NewPassword, Problem, UserEnvelope, Username } from '../../shared/schemas';
+import { assertNotThrottled, recordAttempt, RULES } from '../../shared/rate-limits';
 import { createUser, toPublicUser } from '../../shared/users';
 
 /** Self-service sign-up. It can only ever create a client: no field of the body sets a role. */
@@ -20,12 +21,16 @@ export const route = defineRoute({
     201: { description: 'The new client account.', schema: UserEnvelope },
     400: { description: 'Invalid fields (unknown fields such as `role` included).', schema: Problem },
     409: { description: 'Username (`username_taken`) or email (`email_taken`) already registered.', schema: Problem },
+    429: { description: 'Too many sign-ups from this address (`rate_limited`); `Retry-After` says when to try again.', schema: Problem },
   },
 });
 
 export const handlers = factory.createHandlers(guard(route), ...jsonBody(SignupRequest), async (c) => {
   const input = c.req.valid('json');
-  const { db, passwords, clock } = deps(c);
+  const { db, passwords, clock, clientAddress } = deps(c);
+  const limits = [{ key: `signup:ip:${clientAddress(c)}`, rule: RULES.signupPerIp }];
+  await assertNotThrottled(db, limits, clock.now());
+  await recordAttempt(db, limits, clock.now());
   const user = await createUser(db, {
     username: input.username,
     email: input.email,

@@ -29,6 +29,16 @@ export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps
     passwords: createPasswordHasher(config.bcryptCost),
     accessTokens: createAccessTokens({ ...config.jwt }),
     linkTokens: createLinkTokens({ secret: config.linkSecret, ttlSeconds: config.downloads.linkTtlSeconds }),
+    clientAddress: (c) => {
+      // Behind a reverse proxy, its header (the right-most entry: the one the proxy itself added).
+      if (config.trustedProxyHeader) {
+        const value = c.req.header(config.trustedProxyHeader);
+        const last = value?.split(',').pop()?.trim();
+        if (last) return last;
+      }
+      const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+      return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+    },
     close: () => client.close(),
   };
 }

@@ -96,3 +96,14 @@ export const downloads = sqliteTable(
   },
   (t) => [index('downloads_file_at_idx').on(t.fileId, t.at)],
 );
+
+/**
+ * Attempt counters shared by every stateless instance: failed logins per IP, per account and
+ * per account-and-IP, sign-ups per IP. A row is forgotten once its window has passed.
+ */
+export const rateLimits = sqliteTable('rate_limits', {
+  key: text('key').primaryKey(),
+  windowStart: integer('window_start').notNull(),
+  count: integer('count').notNull(),
+  lastAt: integer('last_at').notNull(),
+});

@@ -5,6 +5,8 @@ const LEAK = new RegExp(
   'i',
 );
 
+const randomAddress = () => `10.${Array.from(crypto.getRandomValues(new Uint8Array(3))).join('.')}`;
+
 /** A thin HTTP client for black-box tests: real fetch, real sockets, no app internals. */
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -22,7 +24,10 @@ export interface RequestOptions {
 
 export function apiClient(baseUrl: string) {
   async function request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { ...options.headers };
+    // Every request comes from its own address unless a test says otherwise, so the suites do not
+    // throttle themselves; the rate-limit tests set the address on purpose.
+    const address = options.headers?.['x-forwarded-for'] ?? randomAddress();
+    const headers: Record<string, string> = { 'x-forwarded-for': address, 'cf-connecting-ip': address, ...options.headers };
     let body = options.body;
     if (options.json !== undefined) {
       headers['content-type'] ??= 'application/json';

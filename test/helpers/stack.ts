@@ -46,7 +46,8 @@ export async function startTestStack(env: Record<string, string> = {}, clock?: C
     dataDir,
     apiPort: 0,
     storagePort: 0,
-    env: { ENVIRONMENT: 'test', BCRYPT_COST: '10', ...env },
+    // Behind a "proxy": the tests say which address each request comes from (see helpers/api.ts).
+    env: { ENVIRONMENT: 'test', BCRYPT_COST: '10', TRUSTED_PROXY_HEADER: 'x-forwarded-for', ...env },
     ...(clock ? { clock } : {}),
   });
   const sql = createClient({ url: stack.databaseUrl });

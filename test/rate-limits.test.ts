@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, expectProblem, type ApiClient } from './helpers/api';
+import { startApiStack, type ApiStack, uniqueName } from './helpers/stack';
+
+let stack: ApiStack;
+let api: ApiClient;
+
+beforeAll(async () => {
+  stack = await startApiStack();
+  api = apiClient(stack.apiUrl);
+});
+afterAll(() => stack?.close());
+
+const from = (address: string) => ({ 'x-forwarded-for': address, 'cf-connecting-ip': address });
+const login = (username: string, password: string, address: string) =>
+  api.request('POST', '/api/auth/login', { json: { username, password }, headers: from(address) });
+
+describe('login throttling, shared by every instance through the database', () => {
+  it('slows an address down after five failures on one account: 429 with Retry-After, even for the right password', async () => {
+    const name = uniqueName('slow');
+    await api.signup(name);
+    for (let i = 0; i < 5; i++) expectProblem(await login(name, 'not the password', '192.0.2.10'), 401, 'unauthenticated');
+    const blocked = await login(name, 'correct horse battery', '192.0.2.10');
+    expectProblem(blocked, 429, 'rate_limited');
+    const retryAfter = Number(blocked.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(2);
+  });
+
+  it("a stranger's failures never lock the owner out: from elsewhere the wait stays short", async () => {
+    const name = uniqueName('owner');
+    await api.signup(name);
+    for (let i = 0; i < 30; i++) {
+      const res = await login(name, 'guess', `198.51.100.${i % 3}`);
+      expect([401, 429]).toContain(res.status);
+    }
+    const owner = await login(name, 'correct horse battery', '203.0.113.7');
+    if (owner.status === 429) expect(Number(owner.headers.get('retry-after'))).toBeLessThanOrEqual(30);
+    else expect(owner.status).toBe(200);
+  });
+
+  it('treats an unknown username exactly like a known one', async () => {
+    const ghost = uniqueName('ghost');
+    for (let i = 0; i < 5; i++) expectProblem(await login(ghost, 'whatever', '192.0.2.20'), 401, 'unauthenticated');
+    expectProblem(await login(ghost, 'whatever', '192.0.2.20'), 429, 'rate_limited');
+  });
+
+  it('a success clears the account counters', async () => {
+    const name = uniqueName('clear');
+    await api.signup(name);
+    for (let i = 0; i < 4; i++) await login(name, 'wrong', '192.0.2.30');
+    expect((await login(name, 'correct horse battery', '192.0.2.30')).status).toBe(200);
+    // Counting starts again: four more failures are still free.
+    for (let i = 0; i < 4; i++) expectProblem(await login(name, 'wrong', '192.0.2.30'), 401, 'unauthenticated');
+  });
+});
+
+describe('sign-up throttling', () => {
+  it('allows ten sign-ups an hour from one address, then answers 429', async () => {
+    const address = '192.0.2.40';
+    for (let i = 0; i < 10; i++) {
+      const name = uniqueName('many');
+      const res = await api.request('POST', '/api/auth/signup', { json: { username: name, email: `${name}@example.com`, password: 'correct horse battery' }, headers: from(address) });
+      expect(res.status).toBe(201);
+    }
+    const name = uniqueName('many');
+    const refused = await api.request('POST', '/api/auth/signup', { json: { username: name, email: `${name}@example.com`, password: 'correct horse battery' }, headers: from(address) });
+    expectProblem(refused, 429, 'rate_limited');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    const elsewhere = await api.signup(uniqueName('other'));
+    expect(elsewhere.role).toBe('client');
+  });
+});
