@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
@@ -50,6 +51,24 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   const production = deps.config.environment === 'production';
 
   app.use(requestId());
+  // One structured line per request. The route pattern, never the path: a download link's path
+  // is its token. No header, query or body is logged.
+  app.use(async (c, next) => {
+    const started = Date.now();
+    await next();
+    deps.log('info', {
+      event: 'request',
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      ms: Date.now() - started,
+    });
+  });
+  if (deps.config.corsOrigins.length > 0) {
+    // Only the origins the operator lists; credentials are bearer tokens, never cookies.
+    app.use('/api/*', cors({ origin: deps.config.corsOrigins, allowHeaders: ['Authorization', 'Content-Type'], exposeHeaders: ['Retry-After', 'X-Request-Id'], maxAge: 600 }));
+  }
   app.use(
     secureHeaders({
       overwrite: false, // pages that need a looser policy (the docs page) set their own
@@ -133,10 +152,15 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
     const apiError = toApiError(error);
     if (apiError.status >= 500 && !(error instanceof ApiError)) {
       // What failed goes to the operator's log (without payloads), never to the caller.
-      const level = apiError.status === 503 ? 'warn' : 'error';
-      console.error(
-        JSON.stringify({ level, requestId: c.get('requestId'), method: c.req.method, route: c.req.routePath, status: apiError.status, code: apiError.code, error: describeError(error) }),
-      );
+      deps.log(apiError.status === 503 ? 'warn' : 'error', {
+        event: 'failure',
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        route: c.req.routePath,
+        status: apiError.status,
+        code: apiError.code,
+        error: describeError(error),
+      });
     }
     return problemResponse(c, apiError);
   });

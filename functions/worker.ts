@@ -2,20 +2,19 @@ import { createClient } from '@libsql/client/web';
 import type { ExecutionContext } from 'hono';
 import { createAccessTokens } from '../shared/access-tokens';
 import { systemClock } from '../shared/clock';
-import { ConfigError, loadConfig } from '../shared/config';
+import { type Config, ConfigError, loadConfig } from '../shared/config';
 import { createDatabase } from '../shared/db/client';
 import type { Deps } from '../shared/http';
 import { createLinkTokens } from '../shared/link-tokens';
-import { describeError, logEvent } from '../shared/log';
+import { createLogger, describeError, logEvent } from '../shared/log';
 import { createPasswordHasher } from '../shared/passwords';
 import { createObjectStorage } from '../shared/storage';
 import { sweep } from '../shared/sweep';
-import { type App, type AssetFetcher, createApp } from './app';
+import { type AssetFetcher, createApp } from './app';
 
 /**
  * The Cloudflare Workers entry: builds the dependencies from bindings and secrets
- * (libSQL over HTTP, aws4fetch) and hands them to the one app factory. Built once per isolate.
- * A bad configuration answers every request 503 and logs what is wrong (names, never values):
+ * (libSQL over HTTP, aws4fetch) and hands them to the one app factory. A bad configuration answers every request 503 and logs what is wrong (names, never values):
  * the service never half-starts with a weak secret.
  */
 export interface WorkerEnv {
@@ -32,6 +31,8 @@ export interface WorkerEnv {
   UPLOAD_URL_TTL_SECONDS?: string;
   LINK_TTL_SECONDS?: string;
   DOWNLOAD_URL_TTL_SECONDS?: string;
+  CORS_ORIGINS?: string;
+  LOG_LEVEL?: string;
   DATABASE_URL?: string;
   DATABASE_AUTH_TOKEN?: string;
   S3_ENDPOINT?: string;
@@ -42,34 +43,47 @@ export interface WorkerEnv {
   ASSETS?: AssetFetcher;
 }
 
-// Bindings and secrets are fixed for the life of an isolate, so everything is built once.
-let built: { deps: Deps; app: App } | { problems: string[] } | undefined;
+/**
+ * What an isolate keeps between requests: plain values only (configuration, keys, a hash string).
+ * Clients and the app are made per request: workerd cancels any continuation where a promise made
+ * in one request is awaited in another, as a shared database client's request queue would be.
+ */
+interface Isolate {
+  config: Config;
+  shared: Pick<Deps, 'config' | 'clock' | 'passwords' | 'accessTokens' | 'linkTokens' | 'clientAddress' | 'log'>;
+}
+let isolate: Isolate | { problems: string[] } | undefined;
 
-function build(env: WorkerEnv) {
-  if (built) return built;
-  const { ASSETS, ...vars } = env;
+function prepare(env: WorkerEnv): Isolate | { problems: string[] } {
+  if (isolate) return isolate;
+  const { ASSETS: _assets, ...vars } = env;
   try {
     // Fail closed: a deployment that forgot ENVIRONMENT (wrangler environments do not inherit
     // [vars]) gets the production checks, not the development defaults.
     const config = loadConfig({ ...vars, ENVIRONMENT: vars.ENVIRONMENT || 'production' });
-    const client = createClient({ url: config.database.url, authToken: config.database.authToken });
-    const deps: Deps = {
+    isolate = {
       config,
-      clock: systemClock,
-      db: createDatabase(client),
-      storage: createObjectStorage(config.storage),
-      passwords: createPasswordHasher(config.bcryptCost),
-      accessTokens: createAccessTokens({ ...config.jwt }),
-      linkTokens: createLinkTokens({ secret: config.linkSecret, ttlSeconds: config.downloads.linkTtlSeconds }),
-      // Set by Cloudflare's edge on every request; a client's own value is overwritten.
-      clientAddress: (c) => c.req.header('cf-connecting-ip') ?? 'unknown',
+      shared: {
+        config,
+        clock: systemClock,
+        passwords: createPasswordHasher(config.bcryptCost),
+        accessTokens: createAccessTokens({ ...config.jwt }),
+        linkTokens: createLinkTokens({ secret: config.linkSecret, ttlSeconds: config.downloads.linkTtlSeconds }),
+        // Set by Cloudflare's edge on every request; a client's own value is overwritten.
+        clientAddress: (c) => c.req.header('cf-connecting-ip') ?? 'unknown',
+        log: createLogger(config.logLevel),
+      },
     };
-    built = { deps, app: createApp(deps, ASSETS ? { assets: ASSETS } : {}) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    built = { problems: error.problems };
+    isolate = { problems: error.problems };
   }
-  return built;
+  return isolate;
+}
+
+function depsFor({ config, shared }: Isolate): Deps {
+  const client = createClient({ url: config.database.url, authToken: config.database.authToken });
+  return { ...shared, db: createDatabase(client), storage: createObjectStorage(config.storage) };
 }
 
 const misconfigured = (problems: string[]) => {
@@ -82,21 +96,23 @@ const misconfigured = (problems: string[]) => {
 
 export default {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
-    const b = build(env);
-    return 'problems' in b ? misconfigured(b.problems) : b.app.fetch(request, env, ctx);
+    const prepared = prepare(env);
+    if ('problems' in prepared) return misconfigured(prepared.problems);
+    return createApp(depsFor(prepared), env.ASSETS ? { assets: env.ASSETS } : {}).fetch(request, env, ctx);
   },
 
   /** The cron trigger (wrangler.toml [triggers]): the same sweep as `npm run sweep`. */
   scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContext): void {
-    const b = build(env);
-    if ('problems' in b) {
-      logEvent('error', { event: 'misconfigured', problems: b.problems });
+    const prepared = prepare(env);
+    if ('problems' in prepared) {
+      logEvent('error', { event: 'misconfigured', problems: prepared.problems });
       return;
     }
+    const deps = depsFor(prepared);
     ctx.waitUntil(
-      sweep(b.deps).then(
-        (report) => logEvent('info', { event: 'sweep', ...report }),
-        (error: unknown) => logEvent('error', { event: 'sweep_failed', error: describeError(error) }),
+      sweep(deps).then(
+        (report) => deps.log('info', { event: 'sweep', ...report }),
+        (error: unknown) => deps.log('error', { event: 'sweep_failed', error: describeError(error) }),
       ),
     );
   },

@@ -72,6 +72,9 @@ const envSchema = z.object({
   UPLOAD_URL_TTL_SECONDS: intFromString(1, 900, 900),
   LINK_TTL_SECONDS: intFromString(1, 7 * 24 * 3600, 900),
   DOWNLOAD_URL_TTL_SECONDS: intFromString(1, 60, 60),
+  /** Comma-separated origins allowed to call the API from a browser (the portal is same-origin). */
+  CORS_ORIGINS: z.string().optional(),
+  LOG_LEVEL: z.enum(['info', 'warn', 'error']).default('info'),
   /** Node behind a reverse proxy: the header it sets to the client's address (e.g. X-Forwarded-For). */
   TRUSTED_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).optional(),
   DATABASE_URL: z.string().min(1).default('file:.data/app.db'),
@@ -94,6 +97,8 @@ export interface Config {
   /** Download links (the JWE) and the presigned GET behind them (at most 60 s). */
   downloads: { linkTtlSeconds: number; urlTtlSeconds: number };
   trustedProxyHeader: string | undefined;
+  corsOrigins: string[];
+  logLevel: 'info' | 'warn' | 'error';
   database: { url: string; authToken: string | undefined };
   storage: {
     endpoint: string;
@@ -153,6 +158,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (production) problems.push(...secretProblems(name, value));
     else if (!value) problems.push(`${name} is missing`);
   }
+  for (const origin of (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)) {
+    if (!/^https?:\/\/[^/\s*]+\/?$/.test(origin)) problems.push(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no wildcard)`);
+  }
   if (e.JWT_SECRET && e.JWT_SECRET === e.LINK_SECRET) {
     problems.push('JWT_SECRET and LINK_SECRET must be different keys');
   }
@@ -180,6 +188,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     uploads: { maxBytes: e.MAX_UPLOAD_BYTES, urlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS },
     downloads: { linkTtlSeconds: e.LINK_TTL_SECONDS, urlTtlSeconds: e.DOWNLOAD_URL_TTL_SECONDS },
     trustedProxyHeader: e.TRUSTED_PROXY_HEADER?.toLowerCase(),
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean),
     database: { url: e.DATABASE_URL, authToken: e.DATABASE_AUTH_TOKEN || undefined },
     storage: {
       endpoint: e.S3_ENDPOINT.replace(/\/+$/, ''),

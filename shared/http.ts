@@ -10,6 +10,7 @@ import type { Database } from './db/client';
 import type { Role } from './db/schema';
 import { ApiError, forbidden, unauthenticated } from './errors';
 import type { LinkTokens } from './link-tokens';
+import type { Logger } from './log';
 import type { PasswordHasher } from './passwords';
 import type { ObjectStorage } from './storage';
 import { findUserById, type PublicUser, toPublicUser } from './users';
@@ -28,6 +29,7 @@ export interface Deps {
    * or a configured proxy's header, on Node): never a header any caller could set.
    */
   clientAddress(c: Context<AppEnv>): string;
+  log: Logger;
 }
 
 export interface AppEnv {

@@ -41,7 +41,10 @@ export async function deriveLinkKey(secret: string): Promise<Uint8Array> {
 }
 
 export function createLinkTokens(options: { secret: string; ttlSeconds: number }): LinkTokens {
-  const key = deriveLinkKey(options.secret);
+  // Cached as bytes, never as a shared promise: on Workers a promise made in one request must not
+  // be awaited by another. Two first requests may each derive it; the result is the same.
+  let derived: Uint8Array | undefined;
+  const key = async () => (derived ??= await deriveLinkKey(options.secret));
   const claimsOf = (payload: Record<string, unknown>): LinkClaims | null =>
     typeof payload.fid === 'string' && typeof payload.sub === 'string' && typeof payload.exp === 'number'
       ? { fileId: payload.fid, clientId: payload.sub, expiresAt: new Date(payload.exp * 1000) }
@@ -57,13 +60,13 @@ export function createLinkTokens(options: { secret: string; ttlSeconds: number }
         .setIssuedAt(Math.floor(now.getTime() / 1000))
         .setExpirationTime(exp)
         .setJti(crypto.randomUUID())
-        .encrypt(await key);
+        .encrypt(await key());
       return { token, expiresAt: new Date(exp * 1000) };
     },
 
     async read(token, now) {
       try {
-        const { payload } = await jwtDecrypt(token, await key, {
+        const { payload } = await jwtDecrypt(token, await key(), {
           keyManagementAlgorithms: ['dir'],
           contentEncryptionAlgorithms: ['A256GCM'],
           typ: LINK_TOKEN_TYP,

@@ -16,7 +16,17 @@ export function describeError(error: unknown): { chain: Array<{ name: string; co
   return { chain, ...(rootMessage ? { message: rootMessage.split('\n')[0] } : {}), frames };
 }
 
-/** One structured line on stderr; callers pass no secrets, tokens or URLs. */
-export function logEvent(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {
-  console.error(JSON.stringify({ level, at: new Date().toISOString(), ...fields }));
+export type LogLevel = 'info' | 'warn' | 'error';
+export type Logger = (level: LogLevel, fields: Record<string, unknown>) => void;
+
+const RANK: Record<LogLevel, number> = { info: 0, warn: 1, error: 2 };
+
+/** One structured JSON line on stderr per event at or above `threshold`; callers pass no secrets, tokens or URLs. */
+export function createLogger(threshold: LogLevel): Logger {
+  return (level, fields) => {
+    if (RANK[level] >= RANK[threshold]) console.error(JSON.stringify({ level, at: new Date().toISOString(), ...fields }));
+  };
 }
+
+/** For the rare line written before there is a configuration to say which levels to keep. */
+export const logEvent: Logger = createLogger('info');

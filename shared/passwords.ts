@@ -23,8 +23,9 @@ export interface PasswordHasher {
 
 export function createPasswordHasher(cost: number): PasswordHasher {
   if (!Number.isInteger(cost) || cost < 10) throw new Error('bcrypt cost must be at least 10');
-  // Computed up front, so even the first unknown-user login costs exactly one compare.
-  const dummyHash = bcrypt.hash(crypto.randomUUID(), cost);
+  // Computed up front, so even the first unknown-user login costs exactly one compare. A string,
+  // not a promise: on Workers a promise made in one request must not be awaited by another.
+  const dummyHash = bcrypt.hashSync(crypto.randomUUID(), cost);
   return {
     hash: (password) => bcrypt.hash(password, cost),
     verify: (password, hash) => bcrypt.compare(password, hash),
@@ -36,7 +37,7 @@ export function createPasswordHasher(cost: number): PasswordHasher {
       }
     },
     async verifyAgainstNobody(password) {
-      await bcrypt.compare(password, await dummyHash);
+      await bcrypt.compare(password, dummyHash);
       return false;
     },
   };

@@ -1,7 +1,7 @@
 import { notFound } from '../../shared/errors';
 import { deleteFileRow } from '../../shared/files';
 import { defineRoute, deps, factory, guard, pathParams } from '../../shared/http';
-import { describeError, logEvent } from '../../shared/log';
+import { describeError } from '../../shared/log';
 import { FileIdParams, Problem } from '../../shared/schemas';
 
 /**
@@ -30,7 +30,7 @@ export const handlers = factory.createHandlers(guard(route), pathParams(FileIdPa
   try {
     await storage.delete(storageKey);
   } catch (error) {
-    logEvent('warn', { event: 'orphan_left_for_sweep', fileId: id, requestId: c.get('requestId'), error: describeError(error) });
+    deps(c).log('warn', { event: 'orphan_left_for_sweep', fileId: id, requestId: c.get('requestId'), error: describeError(error) });
   }
   return c.body(null, 204);
 });

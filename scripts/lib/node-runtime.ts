@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../../shared/clock';
 import type { Config } from '../../shared/config';
 import { createDatabase } from '../../shared/db/client';
 import { createLinkTokens } from '../../shared/link-tokens';
+import { createLogger } from '../../shared/log';
 import type { Deps } from '../../shared/http';
 import { createPasswordHasher } from '../../shared/passwords';
 import { createObjectStorage } from '../../shared/storage';
@@ -29,6 +30,7 @@ export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps
     passwords: createPasswordHasher(config.bcryptCost),
     accessTokens: createAccessTokens({ ...config.jwt }),
     linkTokens: createLinkTokens({ secret: config.linkSecret, ttlSeconds: config.downloads.linkTtlSeconds }),
+    log: createLogger(config.logLevel),
     clientAddress: (c) => {
       // Behind a reverse proxy, its header (the right-most entry: the one the proxy itself added).
       if (config.trustedProxyHeader) {

@@ -59,6 +59,7 @@ export async function startWorkerStack(bindings: Record<string, string | undefin
       JWT_SECRET: secrets.jwtSecret,
       LINK_SECRET: secrets.linkSecret,
       BCRYPT_COST: '10',
+      LOG_LEVEL: 'warn',
       DATABASE_URL: sqld.url,
       S3_ENDPOINT: storage.url,
       S3_BUCKET: 'files',

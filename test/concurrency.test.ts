@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDocx } from '../scripts/lib/samples';
+import { apiClient, type ApiClient } from './helpers/api';
+import { clientUser, opsUser, uploadFile } from './helpers/files';
+import { startApiStack, type ApiStack, uniqueName } from './helpers/stack';
+
+/** Many requests at once, on whichever runtime serves: the database settles every race. */
+let stack: ApiStack;
+let api: ApiClient;
+
+beforeAll(async () => {
+  stack = await startApiStack();
+  api = apiClient(stack.apiUrl);
+});
+afterAll(() => stack?.close());
+
+describe('concurrency', () => {
+  it('50 parallel sign-ups for one username: exactly one 201, forty-nine 409', async () => {
+    const name = uniqueName('crowd');
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        api.request('POST', '/api/auth/signup', { json: { username: name, email: `${name}-${i}@example.com`, password: 'correct horse battery' } }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(49);
+    const rows = await stack.sql.execute({ sql: 'select count(*) as n from users where username = ?', args: [name] });
+    expect(rows.rows[0]?.n).toBe(1);
+  });
+
+  it('200 concurrent redemptions by one client all succeed, and the audit holds exactly 200 rows', async () => {
+    const ops = await opsUser(stack, api);
+    const client = await clientUser(api);
+    const { id } = await uploadFile(api, ops.token, 'popular.docx', await makeDocx());
+    await api.request('PUT', `/api/files/${id}/sharing`, { token: ops.token, json: { allClients: false, clients: [client.username] } });
+    const link = await api.request<{ downloadLink: string }>('POST', `/api/files/${id}/download-link`, { token: client.token });
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        const res = await fetch(link.body.downloadLink, { headers: { authorization: `Bearer ${client.token}`, accept: 'application/json' } });
+        await res.body?.cancel();
+        return res.status;
+      }),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(200);
+    const audit = await api.request<{ items: unknown[] }>('GET', `/api/files/${id}/downloads`, { token: ops.token });
+    expect(audit.body.items).toHaveLength(200);
+  });
+
+  it('concurrent replacements of a grant set leave exactly one of the submitted sets, never a mix', async () => {
+    const ops = await opsUser(stack, api);
+    const clients = await Promise.all(Array.from({ length: 6 }, () => clientUser(api)));
+    const { id } = await uploadFile(api, ops.token, 'contested.docx', await makeDocx());
+    const sets = [
+      { allClients: false, clients: clients.slice(0, 3).map((c) => c.username) },
+      { allClients: true, clients: clients.slice(3).map((c) => c.username) },
+      { allClients: false, clients: [clients[0]?.username ?? '', clients[5]?.username ?? ''] },
+      { allClients: true, clients: [] },
+    ];
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all(sets.map((json) => api.request('PUT', `/api/files/${id}/sharing`, { token: ops.token, json })));
+      expect(results.every((r) => r.status === 200)).toBe(true);
+      const now = await api.request<{ allClients: boolean; clients: Array<{ username: string }> }>('GET', `/api/files/${id}/sharing`, { token: ops.token });
+      const state = { allClients: now.body.allClients, clients: now.body.clients.map((c) => c.username).sort() };
+      expect(sets.map((s) => ({ allClients: s.allClients, clients: [...s.clients].sort() }))).toContainEqual(state);
+    }
+  });
+});
