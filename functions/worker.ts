@@ -5,6 +5,7 @@ import { systemClock } from '../shared/clock';
 import { type Config, ConfigError, loadConfig } from '../shared/config';
 import { createDatabase } from '../shared/db/client';
 import type { Deps } from '../shared/http';
+import { COMMON_PASSWORDS_ASSET, createCommonPasswords } from '../shared/common-passwords';
 import { createLinkTokens } from '../shared/link-tokens';
 import { createLogger, describeError, logEvent } from '../shared/log';
 import { createPasswordHasher } from '../shared/passwords';
@@ -50,7 +51,7 @@ export interface WorkerEnv {
  */
 interface Isolate {
   config: Config;
-  shared: Pick<Deps, 'config' | 'clock' | 'passwords' | 'accessTokens' | 'linkTokens' | 'clientAddress' | 'log'>;
+  shared: Pick<Deps, 'config' | 'clock' | 'passwords' | 'accessTokens' | 'linkTokens' | 'clientAddress' | 'log' | 'commonPasswords'>;
 }
 let isolate: Isolate | { problems: string[] } | undefined;
 
@@ -72,6 +73,14 @@ function prepare(env: WorkerEnv): Isolate | { problems: string[] } {
         // Set by Cloudflare's edge on every request; a client's own value is overwritten.
         clientAddress: (c) => c.req.header('cf-connecting-ip') ?? 'unknown',
         log: createLogger(config.logLevel),
+        commonPasswords: createCommonPasswords(
+          async () => {
+            const res = await (env.ASSETS ?? { fetch: () => Promise.reject(new Error('no ASSETS binding')) }).fetch(new Request(`https://assets.local${COMMON_PASSWORDS_ASSET}`));
+            if (!res.ok) throw new Error(`common password list: ${res.status}`);
+            return res.text();
+          },
+          (error) => createLogger(config.logLevel)('warn', { event: 'common_passwords_unavailable', error: String(error) }),
+        ),
       },
     };
   } catch (error) {

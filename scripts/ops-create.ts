@@ -19,6 +19,7 @@ import { describeError } from '../shared/log';
 import { createPasswordHasher } from '../shared/passwords';
 import { Email, NewPassword, Username } from '../shared/schemas';
 import { createUser } from '../shared/users';
+import { commonPasswordList } from './lib/build';
 import { PROJECT_ROOT, migrateDatabase } from './lib/local-stack';
 
 const usage = 'Usage: npm run ops:create -- --username NAME --email ADDRESS';
@@ -57,6 +58,10 @@ const Input = z.object({ username: Username, email: Email, password: NewPassword
 const parsed = Input.safeParse({ username: args.username, email: args.email, password: await readPassword() });
 if (!parsed.success) {
   fail(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('\n') + `\n${usage}`);
+}
+
+if (new Set(commonPasswordList()).has(parsed.data.password.toLowerCase())) {
+  fail('password: is one of the most common passwords; choose another');
 }
 
 const databaseUrl =

@@ -9,6 +9,7 @@ import type { Config } from './config';
 import type { Database } from './db/client';
 import type { Role } from './db/schema';
 import { ApiError, forbidden, unauthenticated } from './errors';
+import type { CommonPasswords } from './common-passwords';
 import type { LinkTokens } from './link-tokens';
 import type { Logger } from './log';
 import type { PasswordHasher } from './passwords';
@@ -30,6 +31,7 @@ export interface Deps {
    */
   clientAddress(c: Context<AppEnv>): string;
   log: Logger;
+  commonPasswords: CommonPasswords;
 }
 
 export interface AppEnv {

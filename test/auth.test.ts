@@ -90,7 +90,7 @@ describe('POST /api/auth/signup', () => {
   describe('password length: at least 8 characters, at most 72 bytes of UTF-8', () => {
     const cases: Array<[string, string, number]> = [
       ['7 characters', 'abcdefg', 400],
-      ['8 characters', 'abcdefgh', 201],
+      ['8 characters', 'k7Qp2xWz', 201],
       ['72 ASCII bytes', 'a'.repeat(72), 201],
       ['73 ASCII bytes', 'a'.repeat(73), 400],
       ['72 bytes of 2-byte characters', 'é'.repeat(36), 201],
@@ -115,6 +115,13 @@ describe('POST /api/auth/signup', () => {
         expectProblem(wrong, 401, 'unauthenticated');
       }
     });
+  });
+
+  it.each([['password1'], ['iloveyou1'], ['Qwertyuiop'], ['12345678']])('refuses %s, one of the most common passwords, whatever its case', async (password) => {
+    const name = uniqueName('common');
+    const res = await api.request('POST', '/api/auth/signup', { json: signupBody(name, { password }) });
+    expectProblem(res, 400, 'validation_failed');
+    expect((res.body as { errors: { path: string; message: string }[] }).errors).toEqual([{ path: 'password', message: expect.stringContaining('most common') }]);
   });
 
   it.each([

@@ -66,6 +66,8 @@ describe('the web portal', () => {
     expect(js.headers.get('content-type')).toMatch(/javascript/);
     expectProblem(await api.request('GET', '/etc/passwd'), 404, 'not_found');
     expectProblem(await api.request('GET', '/assets/../../package.json'), 404, 'not_found');
+    // Static assets the service uses itself (the common-password list) are not served to anyone.
+    expectProblem(await api.request('GET', '/data/common-passwords.txt'), 404, 'not_found');
   });
 });
 

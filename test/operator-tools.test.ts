@@ -57,6 +57,9 @@ describe('npm run ops:create', () => {
     const short = await create(uniqueName('short'), `${uniqueName('s')}@example.com`, 'short');
     expect(short.code).toBe(1);
     expect(short.stderr).toContain('password: must be at least 8 characters');
+    const common = await create(uniqueName('common'), `${uniqueName('c')}@example.com`, 'iloveyou1');
+    expect(common.code).toBe(1);
+    expect(common.stderr).toContain('most common passwords');
     const long = await create(uniqueName('long'), `${uniqueName('l')}@example.com`, 'x'.repeat(73));
     expect(long.code).toBe(1);
     expect(long.stderr).toContain('password: must be at most 72 bytes');

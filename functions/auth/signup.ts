@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
 import { Email, NewPassword, Problem, UserEnvelope, Username } from '../../shared/schemas';
+import { ApiError } from '../../shared/errors';
 import { assertNotThrottled, recordAttempt, RULES } from '../../shared/rate-limits';
 import { createUser, toPublicUser } from '../../shared/users';
 
@@ -27,10 +28,15 @@ export const route = defineRoute({
 
 export const handlers = factory.createHandlers(guard(route), ...jsonBody(SignupRequest), async (c) => {
   const input = c.req.valid('json');
-  const { db, passwords, clock, clientAddress } = deps(c);
+  const { db, passwords, clock, clientAddress, commonPasswords } = deps(c);
   const limits = [{ key: `signup:ip:${clientAddress(c)}`, rule: RULES.signupPerIp }];
   await assertNotThrottled(db, limits, clock.now());
   await recordAttempt(db, limits, clock.now());
+  if (await commonPasswords.isCommon(input.password)) {
+    throw new ApiError(400, 'validation_failed', 'The request has invalid fields.', {
+      errors: [{ path: 'password', message: 'is one of the most common passwords; choose another' }],
+    });
+  }
   const user = await createUser(db, {
     username: input.username,
     email: input.email,

@@ -1,11 +1,20 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { DOCS_SCRIPT_ASSET } from '../../functions/app';
+import { COMMON_PASSWORDS_ASSET } from '../../shared/common-passwords';
 import { PROJECT_ROOT } from './local-stack';
+
+/** Mozilla's list of the 50,000 most common passwords, decoded and lower-cased, one per line. */
+export function commonPasswordList(): string[] {
+  const require = createRequire(import.meta.url);
+  const { Decoder } = (require('incremental-encoder') as { default: { Decoder: new () => { decode(lines: string[]): string[] } } }).default;
+  const encoded = require('fxa-common-password-list/src/encoded-passwords') as string;
+  return [...new Set(new Decoder().decode(encoded.split('\n')).map((p) => p.toLowerCase()))];
+}
 
 /** What the worker serves from its ASSETS binding (wrangler.toml [assets]): built, never committed. */
 export const ASSETS_DIR = path.join(PROJECT_ROOT, 'dist', 'public');
@@ -19,6 +28,9 @@ export async function buildAssets(): Promise<void> {
   const target = path.join(ASSETS_DIR, DOCS_SCRIPT_ASSET);
   await mkdir(path.dirname(target), { recursive: true });
   await copyFile(require.resolve('@scalar/api-reference/browser/standalone.js'), target);
+  const list = path.join(ASSETS_DIR, COMMON_PASSWORDS_ASSET);
+  await mkdir(path.dirname(list), { recursive: true });
+  await writeFile(list, `${commonPasswordList().join('\n')}\n`);
 }
 
 /** `wrangler deploy --dry-run`: the worker exactly as it would deploy, bundled offline. */

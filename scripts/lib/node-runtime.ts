@@ -10,6 +10,7 @@ import { createAccessTokens } from '../../shared/access-tokens';
 import { systemClock, type Clock } from '../../shared/clock';
 import type { Config } from '../../shared/config';
 import { createDatabase } from '../../shared/db/client';
+import { COMMON_PASSWORDS_ASSET, createCommonPasswords } from '../../shared/common-passwords';
 import { createLinkTokens } from '../../shared/link-tokens';
 import { createLogger } from '../../shared/log';
 import type { Deps } from '../../shared/http';
@@ -31,6 +32,10 @@ export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps
     accessTokens: createAccessTokens({ ...config.jwt }),
     linkTokens: createLinkTokens({ secret: config.linkSecret, ttlSeconds: config.downloads.linkTtlSeconds }),
     log: createLogger(config.logLevel),
+    commonPasswords: createCommonPasswords(
+      () => readFile(path.join(ASSETS_ROOT, COMMON_PASSWORDS_ASSET), 'utf8'),
+      (error) => createLogger(config.logLevel)('warn', { event: 'common_passwords_unavailable', error: String(error) }),
+    ),
     clientAddress: (c) => {
       // Behind a reverse proxy, its header (the right-most entry: the one the proxy itself added).
       if (config.trustedProxyHeader) {
