@@ -213,6 +213,9 @@ export interface LocalStack {
   storageUrl: string;
   secrets: LocalSecrets;
   databaseUrl: string;
+  /** Takes the storage server down and brings it back on the same port: for fault tests. */
+  stopStorage(): Promise<void>;
+  restartStorage(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -224,14 +227,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await assertPortFree(LOOPBACK, options.apiPort, 'API');
 
   const bucket = options.env?.S3_BUCKET ?? 'files';
-  const storage = await startStorageServer({
+  const storageOptions = {
     directory: path.join(dataDir, 'objects'),
     host: LOOPBACK,
     port: options.storagePort,
     bucket,
     accessKeyId: secrets.storageAccessKeyId,
     secretAccessKey: secrets.storageSecretAccessKey,
-  });
+  };
+  let storage = await startStorageServer(storageOptions);
+  let storageUp = true;
   try {
     const local = localEnv({ dataDir, secrets, storageUrl: storage.url, apiPort: options.apiPort, bucket });
     const env = { ...local, ...options.env, ...pick(local, ['DATABASE_URL', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'JWT_SECRET', 'LINK_SECRET']) };
@@ -253,10 +258,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       storageUrl: storage.url,
       secrets,
       databaseUrl,
+      async stopStorage() {
+        if (storageUp) await storage.close();
+        storageUp = false;
+      },
+      async restartStorage() {
+        if (!storageUp) storage = await startStorageServer({ ...storageOptions, port: new URL(storage.url).port ? Number(new URL(storage.url).port) : options.storagePort });
+        storageUp = true;
+      },
       async stop() {
         await running.api.close();
         running.deps.close();
-        await storage.close();
+        if (storageUp) await storage.close();
       },
     };
   } catch (error) {
