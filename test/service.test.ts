@@ -109,3 +109,50 @@ describe('GET /api/health', () => {
     });
   });
 });
+
+describe('transport and cross-origin rules', () => {
+  const servers: RunningServer[] = [];
+  const closers: Array<() => void> = [];
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    for (const c of closers) c();
+  });
+  async function serve(env: Record<string, string>) {
+    const deps = createNodeDeps(
+      loadConfig({
+        DATABASE_URL: stack.databaseUrl,
+        S3_ENDPOINT: stack.storageUrl,
+        S3_ACCESS_KEY_ID: stack.secrets.storageAccessKeyId,
+        S3_SECRET_ACCESS_KEY: stack.secrets.storageSecretAccessKey,
+        JWT_SECRET: stack.secrets.jwtSecret,
+        LINK_SECRET: stack.secrets.linkSecret,
+        LOG_LEVEL: 'error',
+        ...env,
+      }),
+    );
+    closers.push(deps.close);
+    const server = await listenApi(deps, '127.0.0.1', 0);
+    servers.push(server);
+    return server.url;
+  }
+
+  it('sends HSTS in production, and not on the plain-http local default', async () => {
+    const production = await serve({ ENVIRONMENT: 'production', PUBLIC_URL: 'https://files.example.com' });
+    expect((await fetch(`${production}/api/health`)).headers.get('strict-transport-security')).toMatch(/max-age=\d{7,}/);
+    expect((await fetch(`${stack.apiUrl}/api/health`)).headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('answers cross-origin requests only for the configured origins', async () => {
+    const url = await serve({ ENVIRONMENT: 'test', CORS_ORIGINS: 'https://portal.example.com' });
+    const preflight = (origin: string) =>
+      fetch(`${url}/api/files`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    const allowed = await preflight('https://portal.example.com');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://portal.example.com');
+    expect(allowed.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+    const refused = await preflight('https://evil.example');
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    // And none at all by default.
+    const none = await fetch(`${stack.apiUrl}/api/files`, { method: 'OPTIONS', headers: { origin: 'https://portal.example.com', 'access-control-request-method': 'GET' } });
+    expect(none.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
