@@ -213,6 +213,8 @@ export interface LocalStack {
   storageUrl: string;
   secrets: LocalSecrets;
   databaseUrl: string;
+  /** Bytes the API process has read from its clients so far. */
+  apiBytesReceived(): number;
   /** Takes the storage server down and brings it back on the same port: for fault tests. */
   stopStorage(): Promise<void>;
   restartStorage(): Promise<void>;
@@ -258,6 +260,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       storageUrl: storage.url,
       secrets,
       databaseUrl,
+      apiBytesReceived: () => running.api.bytesReceived?.() ?? 0,
       async stopStorage() {
         if (storageUp) await storage.close();
         storageUp = false;

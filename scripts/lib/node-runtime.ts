@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createClient } from '@libsql/client';
 import { createAdaptorServer } from '@hono/node-server';
 import { type AssetFetcher, createApp, DOCS_SCRIPT_ASSET } from '../../functions/app';
@@ -83,6 +83,8 @@ export class PortInUseError extends Error {
 export interface RunningServer {
   url: string;
   port: number;
+  /** Bytes this server has read from its sockets, all requests together (the benchmark's witness). */
+  bytesReceived?(): number;
   close(): Promise<void>;
 }
 
@@ -97,9 +99,19 @@ export async function listenApi(deps: Deps, host: string, port: number): Promise
     server.listen(port, host, () => resolve());
   });
   const actual = (server.address() as AddressInfo).port;
+  const sockets = new Set<Socket>();
+  let closedBytes = 0;
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      closedBytes += socket.bytesRead;
+      sockets.delete(socket);
+    });
+  });
   return {
     url: `http://${host}:${actual}`,
     port: actual,
+    bytesReceived: () => closedBytes + [...sockets].reduce((n, s) => n + s.bytesRead, 0),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
