@@ -81,6 +81,9 @@ export async function ensureDataDir(dataDir: string): Promise<LocalSecrets> {
 export async function migrateDatabase(url: string, authToken?: string): Promise<void> {
   const client = createClient({ url, authToken });
   try {
+    // The embedded file: write-ahead log (readers never wait for the writer; one sync per
+    // checkpoint, not per write). Persistent, so every later connection uses it too.
+    if (url.startsWith('file:')) await client.execute('pragma journal_mode = wal');
     await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER });
   } finally {
     client.close();

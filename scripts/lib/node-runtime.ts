@@ -23,6 +23,11 @@ import { createObjectStorage } from '../../shared/storage';
  */
 export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps & { close(): void } {
   const client = createClient({ url: config.database.url, authToken: config.database.authToken });
+  if (config.database.url.startsWith('file:')) {
+    // Per connection: in WAL mode NORMAL stays durable across crashes of the process; and a
+    // writer (npm run sweep, ops:create) makes others wait briefly instead of failing.
+    void client.executeMultiple('pragma synchronous = normal; pragma busy_timeout = 5000;').catch(() => undefined);
+  }
   return {
     config,
     clock,
