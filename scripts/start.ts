@@ -33,6 +33,7 @@ try {
   });
   console.log(`Secure file sharing is running (data in ${path.relative(process.cwd(), dataDir) || '.'}/).
 
+  Web portal      ${stack.apiUrl}/
   API             ${stack.apiUrl}/api
   API reference   ${stack.apiUrl}/api/docs
   Health          ${stack.apiUrl}/api/health
