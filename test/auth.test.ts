@@ -1,17 +1,16 @@
 import bcrypt from 'bcryptjs';
 import { SignJWT, decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, expectProblem, type ApiClient } from './helpers/api';
-import { startApiStack, type ApiStack, uniqueName } from './helpers/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectProblem, type ApiClient } from './helpers/api';
+import { type ApiStack, startApiStack, uniqueName, useStack } from './helpers/stack';
 
 let stack: ApiStack;
 let api: ApiClient;
 
-beforeAll(async () => {
-  stack = await startApiStack();
-  api = apiClient(stack.apiUrl);
+useStack(() => startApiStack(), (s, a) => {
+  stack = s;
+  api = a;
 });
-afterAll(() => stack?.close());
 
 /** The next code point in place of the last one: for é, 😀 and ASCII only the final UTF-8 byte differs. */
 const changeLastByte = (value: string) => {

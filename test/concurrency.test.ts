@@ -1,18 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeDocx } from '../scripts/lib/samples';
-import { apiClient, type ApiClient } from './helpers/api';
+import { type ApiClient } from './helpers/api';
 import { clientUser, opsUser, uploadFile } from './helpers/files';
-import { startApiStack, type ApiStack, uniqueName } from './helpers/stack';
+import { type ApiStack, startApiStack, uniqueName, useStack } from './helpers/stack';
 
 /** Many requests at once, on whichever runtime serves: the database settles every race. */
 let stack: ApiStack;
 let api: ApiClient;
 
-beforeAll(async () => {
-  stack = await startApiStack();
-  api = apiClient(stack.apiUrl);
+useStack(() => startApiStack(), (s, a) => {
+  stack = s;
+  api = a;
 });
-afterAll(() => stack?.close());
 
 describe('concurrency', () => {
   it('50 parallel sign-ups for one username: exactly one 201, forty-nine 409', async () => {

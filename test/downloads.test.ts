@@ -1,21 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EncryptJWT } from 'jose';
 import { createLinkTokens, deriveLinkKey } from '../shared/link-tokens';
 import { makeDocx } from '../scripts/lib/samples';
-import { apiClient, expectProblem, type ApiClient } from './helpers/api';
+import { expectProblem, type ApiClient } from './helpers/api';
 import { clientUser, opsUser, storageKeyOf, uploadFile } from './helpers/files';
-import { startApiStack, type ApiStack } from './helpers/stack';
+import { type ApiStack, startApiStack, useStack } from './helpers/stack';
 
 let stack: ApiStack;
 let api: ApiClient;
 let ops: Awaited<ReturnType<typeof opsUser>>;
 
+useStack(() => startApiStack(), (s, a) => {
+  stack = s;
+  api = a;
+});
 beforeAll(async () => {
-  stack = await startApiStack();
-  api = apiClient(stack.apiUrl);
   ops = await opsUser(stack, api);
 });
-afterAll(() => stack?.close());
 
 /** An uploaded, ready file shared with the given client. */
 async function sharedFile(client: { username: string }, filename = 'shared.docx') {

@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, expectProblem, type ApiClient } from './helpers/api';
-import { startApiStack, type ApiStack, uniqueName } from './helpers/stack';
+import { describe, expect, it } from 'vitest';
+import { expectProblem, type ApiClient } from './helpers/api';
+import { type ApiStack, startApiStack, uniqueName, useStack } from './helpers/stack';
 
 let stack: ApiStack;
 let api: ApiClient;
 
-beforeAll(async () => {
-  stack = await startApiStack();
-  api = apiClient(stack.apiUrl);
+useStack(() => startApiStack(), (s, a) => {
+  stack = s;
+  api = a;
 });
-afterAll(() => stack?.close());
 
 const userCount = async () => Number((await stack.sql.execute('select count(*) as n from users')).rows[0]?.n);
 

@@ -10,18 +10,17 @@ import { loadConfig } from '../shared/config';
 import { apiClient, expectProblem, type ApiClient } from './helpers/api';
 import { opsUser, putBytes, startUpload, storageAdmin, storageKeyOf, uploadFile } from './helpers/files';
 import { runScript } from './helpers/run-script';
-import { freePort, startTestStack, type TestStack, uniqueName } from './helpers/stack';
+import { freePort, startTestStack, type TestStack, uniqueName, useStack } from './helpers/stack';
 
 /** The real servers stopped and started again: 503s while down, a consistent state after. */
 
 describe('with the object storage down', () => {
   let stack: TestStack;
   let api: ApiClient;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    api = apiClient(stack.apiUrl);
+  useStack(() => startTestStack(), (s, a) => {
+    stack = s;
+    api = a;
   });
-  afterAll(() => stack?.close());
 
   it('completion, health and deletion answer as they should, and everything reconciles once it is back', async () => {
     const ops = await opsUser(stack, api);

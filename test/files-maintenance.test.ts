@@ -3,7 +3,7 @@ import { makeDocx } from '../scripts/lib/samples';
 import { apiClient, expectProblem, type ApiClient } from './helpers/api';
 import { opsUser, putBytes, startUpload, storageAdmin, storageKeyOf, uploadFile } from './helpers/files';
 import { runScript } from './helpers/run-script';
-import { startTestStack, type TestStack } from './helpers/stack';
+import { startTestStack, type TestStack, useStack } from './helpers/stack';
 
 const sweepCli = (stack: TestStack, orphanAge = '0') =>
   runScript('sweep.ts', ['--orphan-age', orphanAge], { env: { DATA_DIR: stack.dataDir, STORAGE_PORT: new URL(stack.storageUrl).port } });
@@ -11,11 +11,10 @@ const sweepCli = (stack: TestStack, orphanAge = '0') =>
 describe('an upload URL past its expiry (the API clock 30 minutes behind storage)', () => {
   let stack: TestStack;
   let api: ApiClient;
-  beforeAll(async () => {
-    stack = await startTestStack({}, { now: () => new Date(Date.now() - 30 * 60 * 1000) });
-    api = apiClient(stack.apiUrl);
+  useStack(() => startTestStack({}, { now: () => new Date(Date.now() - 30 * 60 * 1000) }), (s, a) => {
+    stack = s;
+    api = a;
   });
-  afterAll(() => stack?.close());
 
   it('is refused by storage, and the pending file is swept', async () => {
     const ops = await opsUser(stack, api, new Date(Date.now() - 60 * 60 * 1000)); // created before the API's "now"
@@ -36,11 +35,10 @@ describe('an upload URL past its expiry (the API clock 30 minutes behind storage
 describe('npm run sweep', () => {
   let stack: TestStack;
   let api: ApiClient;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    api = apiClient(stack.apiUrl);
+  useStack(() => startTestStack(), (s, a) => {
+    stack = s;
+    api = a;
   });
-  afterAll(() => stack?.close());
 
   it('removes an object whose row is gone (a delete interrupted between the row and the object), keeps the rest, and is idempotent', async () => {
     const ops = await opsUser(stack, api);

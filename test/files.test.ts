@@ -1,21 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeAllSamples, makeDocx, makePptx, makeXlsx } from '../scripts/lib/samples';
-import { apiClient, expectProblem, type ApiClient, type ApiResponse } from './helpers/api';
+import { expectProblem, type ApiClient, type ApiResponse } from './helpers/api';
 import { clientUser, opsUser, putBytes, startUpload, storageAdmin, storageKeyOf, uploadFile } from './helpers/files';
-import { startApiStack, type ApiStack } from './helpers/stack';
+import { type ApiStack, startApiStack, useStack } from './helpers/stack';
 
 let stack: ApiStack;
 let api: ApiClient;
 let ops: Awaited<ReturnType<typeof opsUser>>;
 let samples: Record<string, Uint8Array>;
 
+useStack(() => startApiStack(), (s, a) => {
+  stack = s;
+  api = a;
+});
 beforeAll(async () => {
-  stack = await startApiStack();
-  api = apiClient(stack.apiUrl);
   ops = await opsUser(stack, api);
   samples = await makeAllSamples();
 });
-afterAll(() => stack?.close());
 
 const fileRow = async (id: string) => (await stack.sql.execute({ sql: 'select status, rejection_reason from files where id = ?', args: [id] })).rows[0];
 const sample = (name: string) => {

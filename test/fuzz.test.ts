@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, type ApiClient } from './helpers/api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ApiClient } from './helpers/api';
 import { clientUser, opsUser } from './helpers/files';
-import { startApiStack, type ApiStack } from './helpers/stack';
+import { type ApiStack, startApiStack, useStack } from './helpers/stack';
 
 /**
  * Property: whatever arrives (wrong types, missing and extra fields, huge strings, Unicode edge
@@ -15,16 +15,17 @@ let api: ApiClient;
 let routes: Array<{ method: string; path: string }>;
 let tokens: Record<'none' | 'ops' | 'client' | 'garbage', string | undefined>;
 
+useStack(() => startApiStack(), (s, a) => {
+  stack = s;
+  api = a;
+});
 beforeAll(async () => {
-  stack = await startApiStack();
-  api = apiClient(stack.apiUrl);
   const doc = await api.request<{ paths: Record<string, Record<string, unknown>> }>('GET', '/api/openapi.json');
   routes = Object.entries(doc.body.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })));
   const ops = await opsUser(stack, api);
   const client = await clientUser(api);
   tokens = { none: undefined, ops: ops.token, client: client.token, garbage: 'eyJhbGciOiJub25lIn0.e30.' };
 });
-afterAll(() => stack?.close());
 
 const wellFormed = (s: string) => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 

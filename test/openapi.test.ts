@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, expectProblem, type ApiClient } from './helpers/api';
-import { startApiStack, type ApiStack } from './helpers/stack';
+import { describe, expect, it } from 'vitest';
+import { expectProblem, type ApiClient } from './helpers/api';
+import { type ApiStack, startApiStack, useStack } from './helpers/stack';
 
 let stack: ApiStack;
 let api: ApiClient;
 
-beforeAll(async () => {
-  stack = await startApiStack();
-  api = apiClient(stack.apiUrl);
+useStack(() => startApiStack(), (s, a) => {
+  stack = s;
+  api = a;
 });
-afterAll(() => stack?.close());
 
 describe('GET /api/openapi.json', () => {
   it('is an OpenAPI 3.1 document generated from the route schemas', async () => {

@@ -3,20 +3,19 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, type ApiClient } from './helpers/api';
+import { type ApiClient } from './helpers/api';
 import { runScript } from './helpers/run-script';
-import { freePort, startTestStack, type TestStack, uniqueName } from './helpers/stack';
+import { freePort, startTestStack, type TestStack, uniqueName, useStack } from './helpers/stack';
 
 const run = runScript;
 
 describe('npm run ops:create', () => {
   let stack: TestStack;
   let api: ApiClient;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    api = apiClient(stack.apiUrl);
+  useStack(() => startTestStack(), (s, a) => {
+    stack = s;
+    api = a;
   });
-  afterAll(() => stack?.close());
 
   const create = (username: string, email: string, password: string) =>
     run('ops-create.ts', ['--username', username, '--email', email], { env: { DATA_DIR: stack.dataDir }, input: `${password}\n` });

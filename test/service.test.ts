@@ -1,18 +1,17 @@
 import { AwsClient } from 'aws4fetch';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../shared/config';
 import { createNodeDeps, listenApi, type RunningServer } from '../scripts/lib/node-runtime';
 import { apiClient, expectProblem, type ApiClient } from './helpers/api';
-import { freePort, startTestStack, type TestStack } from './helpers/stack';
+import { freePort, startTestStack, type TestStack, useStack } from './helpers/stack';
 
 let stack: TestStack;
 let api: ApiClient;
 
-beforeAll(async () => {
-  stack = await startTestStack();
-  api = apiClient(stack.apiUrl);
+useStack(() => startTestStack(), (s, a) => {
+  stack = s;
+  api = a;
 });
-afterAll(() => stack?.close());
 
 describe('the S3-protocol server the suite runs against', () => {
   const url = () => `${stack.storageUrl}/${stack.config.storage.bucket}`;

@@ -3,6 +3,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient, type Client } from '@libsql/client';
+import { afterAll, beforeAll } from 'vitest';
+import { apiClient, type ApiClient } from './api';
 import { type LocalSecrets, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack';
 import type { Clock } from '../../shared/clock';
 import type { Config } from '../../shared/config';
@@ -79,3 +81,16 @@ let counter = 0;
 /** A username no other test uses: tests run in any order and in parallel. */
 export const uniqueName = (prefix = 'user') =>
   `${prefix}-${process.pid.toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+/**
+ * Starts a stack before the enclosing suite's tests and closes it after them, handing it (and a
+ * client for its API) to `bind`, so each suite keeps its own variable names.
+ */
+export function useStack<T extends ApiStack>(start: () => Promise<T>, bind: (stack: T, api: ApiClient) => void): void {
+  let started: T | undefined;
+  beforeAll(async () => {
+    started = await start();
+    bind(started, apiClient(started.apiUrl));
+  });
+  afterAll(() => started?.close());
+}
