@@ -69,6 +69,8 @@ const envSchema = z.object({
   BCRYPT_COST: bcryptCost,
   MAX_BODY_BYTES: intFromString(1024, 1024 * 1024, 64 * 1024),
   MAX_UPLOAD_BYTES: intFromString(1024, 5 * 1024 * 1024 * 1024, 100 * 1024 * 1024),
+  /** The most any upload may inflate to while it is verified; defaults to twice MAX_UPLOAD_BYTES. */
+  MAX_EXPANDED_BYTES: intFromString(1024 * 1024, 64 * 1024 * 1024 * 1024, 0),
   UPLOAD_URL_TTL_SECONDS: intFromString(1, 900, 900),
   LINK_TTL_SECONDS: intFromString(1, 7 * 24 * 3600, 900),
   DOWNLOAD_URL_TTL_SECONDS: intFromString(1, 60, 60),
@@ -93,7 +95,8 @@ export interface Config {
   linkSecret: string;
   bcryptCost: number;
   maxBodyBytes: number;
-  uploads: { maxBytes: number; urlTtlSeconds: number };
+  /** `maxExpandedBytes`: the ceiling on what one upload may inflate to while it is verified. */
+  uploads: { maxBytes: number; urlTtlSeconds: number; maxExpandedBytes: number };
   /** Download links (the JWE) and the presigned GET behind them (at most 60 s). */
   downloads: { linkTtlSeconds: number; urlTtlSeconds: number };
   trustedProxyHeader: string | undefined;
@@ -185,7 +188,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     linkSecret: e.LINK_SECRET as string,
     bcryptCost: e.BCRYPT_COST,
     maxBodyBytes: e.MAX_BODY_BYTES,
-    uploads: { maxBytes: e.MAX_UPLOAD_BYTES, urlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS },
+    uploads: {
+      maxBytes: e.MAX_UPLOAD_BYTES,
+      urlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS,
+      maxExpandedBytes: e.MAX_EXPANDED_BYTES || 2 * e.MAX_UPLOAD_BYTES,
+    },
     downloads: { linkTtlSeconds: e.LINK_TTL_SECONDS, urlTtlSeconds: e.DOWNLOAD_URL_TTL_SECONDS },
     trustedProxyHeader: e.TRUSTED_PROXY_HEADER?.toLowerCase(),
     logLevel: e.LOG_LEVEL,

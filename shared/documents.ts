@@ -1,13 +1,16 @@
-import type { Entry, FileEntry, Reader, Writer } from '@zip.js/zip.js';
-// The reader-only build (22 KB gzip in the worker, against 75 KB for the full library); it
-// inflates with the platform's own DecompressionStream.
-import { ZipReader } from '@zip.js/zip.js/lib/zip-core-reader.js';
+import { CFB_MAGIC, DDE_INSTRUCTION, EXTERNAL_ALLOWED, FINDING_REASONS, findingForContentType, findingForPartName, NS, REFUSED_RELATIONSHIPS } from './ooxml/rules';
+import { attributeKey, type XmlElement, type XmlHandler, XmlPart } from './ooxml/xml';
+import { type ByteSource, type ZipEntry, Refusal, readZipDirectory, readZipEntries, readZipEntry, SourceFailure } from './ooxml/zip';
+
+export type { ByteSource } from './ooxml/zip';
 
 /**
  * What an uploaded office document must be, and the check of the stored bytes against it.
  *
- * Only what is needed is read, through ranged reads: the ZIP's end of central directory, the
- * central directory, and the `[Content_Types].xml` entry. Never the whole object.
+ * The whole package is read, once, as a stream: the ZIP structure (shared/ooxml/zip.ts), every
+ * entry inflated within bounds and checked against its CRC, every XML part parsed
+ * (shared/ooxml/xml.ts), and the package judged by its content types and relationships
+ * (shared/ooxml/rules.ts). Where anything is unsure, the file is refused.
  */
 
 export interface DocumentType {
@@ -44,248 +47,388 @@ export const documentTypeForFilename = (filename: string): DocumentType | undefi
   return DOCUMENT_TYPES.find((t) => lower.endsWith(t.extension));
 };
 
-/** Limits that no real office document comes near, and every ZIP bomb passes. */
+
+export interface VerifyLimits {
+  /** What all entries together may inflate to (see `expansionCap`). */
+  maxExpandedBytes: number;
+  maxEntries: number;
+  maxDirectoryBytes: number;
+}
+
+/** Limits that no real office document comes near. */
 export const ZIP_LIMITS = {
   maxEntries: 10_000,
-  /** Read whole by zip.js, so it is bounded before zip.js sees it (10,000 entries fit in ~1 MB). */
-  maxCentralDirectoryBytes: 4 * 1024 * 1024,
-  maxEntryUncompressedBytes: 512 * 1024 * 1024,
-  maxTotalUncompressedBytes: 1024 * 1024 * 1024,
-  /** Compression ratio above which a large entry, or the whole package, is taken for a bomb; office XML is ~10:1. */
-  maxRatio: 200,
-  ratioAppliesAboveBytes: 8 * 1024 * 1024,
-  totalRatioAppliesAboveBytes: 64 * 1024 * 1024,
-  /** Both compressed and uncompressed: a tiny part padded with empty deflate blocks is still refused. */
+  /** Read whole, so bounded before it is read (10,000 entries fit in about 1 MB). */
+  maxDirectoryBytes: 4 * 1024 * 1024,
+  /** Read before everything else, whole: a flat list of a few hundred elements at most. */
   maxContentTypesBytes: 1024 * 1024,
+  /** Expansion allowed to any file, however small: a 2 KB package of XML may well reach 40 KB. */
+  minExpandedBytes: 1024 * 1024,
+  expansionRatio: 20,
+  /** Embedded packages (a chart's workbook) are verified in memory, so they are bounded. */
+  maxEmbeddedPackageBytes: 32 * 1024 * 1024,
+  maxEmbeddingDepth: 2,
 };
 
-/** End of central directory (and its ZIP64 form): where the directory is and how big it is. */
-async function readDirectoryBounds(source: ByteSource): Promise<{ entries: number; directoryBytes: number } | null> {
-  // Almost every package ends in the 22-byte record; only a ZIP comment pushes it further back.
-  for (const window of [4096, 22 + 0xffff]) {
-    const found = await findDirectoryBounds(source, Math.min(source.size, window));
-    if (found !== undefined || window >= source.size) return found ?? null;
-  }
-  return null;
-}
-
-async function findDirectoryBounds(source: ByteSource, tailLength: number): Promise<{ entries: number; directoryBytes: number } | null | undefined> {
-  const tailStart = source.size - tailLength;
-  const tail = await source.read(tailStart, tailLength);
-  const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
-  for (let i = tail.length - 22; i >= 0; i--) {
-    if (view.getUint32(i, true) !== 0x06054b50) continue;
-    let entries = view.getUint16(i + 10, true);
-    let directoryBytes = view.getUint32(i + 12, true);
-    if ((entries === 0xffff || directoryBytes === 0xffffffff) && i >= 20 && view.getUint32(i - 20, true) === 0x07064b50) {
-      const zip64At = Number(view.getBigUint64(i - 20 + 8, true));
-      if (zip64At < 0 || zip64At + 56 > source.size) return null;
-      const record = await source.read(zip64At, 56);
-      const r = new DataView(record.buffer, record.byteOffset, record.byteLength);
-      if (r.getUint32(0, true) !== 0x06064b50) return null;
-      entries = Number(r.getBigUint64(32, true));
-      directoryBytes = Number(r.getBigUint64(40, true));
-    }
-    return { entries, directoryBytes };
-  }
-  return undefined;
-}
-
-/** Random-access reads of the stored object: a ranged GET each. */
-export interface ByteSource {
-  size: number;
-  read(offset: number, length: number): Promise<Uint8Array>;
-}
+/**
+ * What a stored object of `size` bytes may inflate to: 20 times its size (office XML compresses
+ * about 10:1 and media barely at all), never less than 1 MiB, never more than the configured
+ * ceiling.
+ */
+export const expansionCap = (size: number, ceiling: number) =>
+  Math.min(ceiling, Math.max(ZIP_LIMITS.minExpandedBytes, ZIP_LIMITS.expansionRatio * size));
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
-// macroEnabled documents, VBA projects, Excel 4.0 macro sheets (macrosheet, intlmacrosheet), ActiveX.
-const MACRO_CONTENT_TYPE = /macro|vbaproject|activex/i;
-const MACRO_PART = /(^|\/)vbaProject\.bin$|(^|\/)vbaProjectSignature\.bin$|(^|\/)activeX\/|(^|\/)macrosheets\//i;
-const CFB_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
-
 /**
- * Errors of the storage (DependencyError) propagate: they are an outage, not a verdict on the
- * file. Everything wrong with the bytes themselves is a rejection with a reason a person reads.
+ * Errors of the storage propagate: they are an outage, not a verdict on the file. Everything
+ * wrong with the bytes themselves is a rejection with a reason a person reads.
  */
-export async function verifyOfficeDocument(source: ByteSource, type: DocumentType): Promise<Verdict> {
-  const reject = (reason: string): Verdict => ({ ok: false, reason });
-  if (source.size < 22) return reject('The file is too small to be an office document.');
-
-  const head = await source.read(0, Math.min(8, source.size));
-  if (CFB_MAGIC.every((b, i) => head[i] === b)) {
-    return reject('The file is an encrypted or legacy (OLE) Office file, not an OOXML document.');
-  }
-  if (!(head[0] === 0x50 && head[1] === 0x4b)) return reject(`The file is not ${type.label}: it is not a ZIP container.`);
-
-  const reader = new StorageReader(source);
-  const zip = new ZipReader(reader as unknown as Reader<ByteSource>, { checkSignature: true, useWebWorkers: false });
+export async function verifyOfficeDocument(source: ByteSource, type: DocumentType, limits: { maxExpandedBytes: number }): Promise<Verdict> {
   try {
-    const bounds = await readDirectoryBounds(source);
-  if (!bounds) return reject(`The file is not ${type.label}: it has no ZIP directory.`);
-  if (bounds.entries > ZIP_LIMITS.maxEntries) return reject(`The ZIP container has ${bounds.entries} entries, more than any office document.`);
-  if (bounds.directoryBytes > ZIP_LIMITS.maxCentralDirectoryBytes) return reject('The ZIP directory is implausibly large.');
-
-  let entries: Entry[];
-    try {
-      entries = await zip.getEntries();
-    } catch (error) {
-      if (reader.storageFailure) throw reader.storageFailure;
-      return reject(`The file is not ${type.label}: its ZIP directory is unreadable.`);
-    }
-
-    if (entries.length === 0) return reject('The ZIP container is empty.');
-    if (entries.length > ZIP_LIMITS.maxEntries) return reject(`The ZIP container has ${entries.length} entries, more than any office document.`);
-    let total = 0;
-    for (const entry of entries) {
-      if (entry.encrypted) return reject('The document is encrypted.');
-      const declared = entry.uncompressedSize;
-      total += declared;
-      const ratio = entry.compressedSize > 0 ? declared / entry.compressedSize : declared > 0 ? Infinity : 0;
-      if (
-        declared > ZIP_LIMITS.maxEntryUncompressedBytes ||
-        total > ZIP_LIMITS.maxTotalUncompressedBytes ||
-        (declared > ZIP_LIMITS.ratioAppliesAboveBytes && ratio > ZIP_LIMITS.maxRatio)
-      ) {
-        return reject('The ZIP container declares absurd uncompressed sizes (a ZIP bomb).');
-      }
-      if (MACRO_PART.test(entry.filename)) return reject('Macro-enabled documents are not accepted.');
-    }
-    if (total > ZIP_LIMITS.totalRatioAppliesAboveBytes && total > ZIP_LIMITS.maxRatio * source.size) {
-      return reject('The ZIP container declares absurd uncompressed sizes (a ZIP bomb).');
-    }
-
-    const contentTypesEntry = entries.find((e): e is FileEntry => e.filename === '[Content_Types].xml' && !e.directory);
-    if (!contentTypesEntry) return reject(`The file is not ${type.label}: it has no [Content_Types].xml.`);
-    if (contentTypesEntry.uncompressedSize > ZIP_LIMITS.maxContentTypesBytes || contentTypesEntry.compressedSize > ZIP_LIMITS.maxContentTypesBytes) {
-      return reject('[Content_Types].xml is implausibly large.');
-    }
-
-    let contentTypesXml: string;
-    try {
-      const bytes = await contentTypesEntry.getData(new LimitedWriter(ZIP_LIMITS.maxContentTypesBytes) as unknown as Writer<Uint8Array>);
-      contentTypesXml = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-    } catch (error) {
-      if (reader.storageFailure) throw reader.storageFailure;
-      return reject('[Content_Types].xml could not be read.');
-    }
-
-    const types = parseContentTypes(contentTypesXml);
-    if (!types) return reject('[Content_Types].xml is not a content types list.');
-    const { overrides, defaults } = types;
-    if ([...overrides, ...defaults].some((o) => MACRO_CONTENT_TYPE.test(o.contentType))) {
-      return reject('Macro-enabled documents are not accepted.');
-    }
-    const names = new Set(entries.map((e) => e.filename));
-    const main = overrides.find((o) => o.contentType.toLowerCase() === type.mainPartContentType);
-    if (!main) {
-      const other = DOCUMENT_TYPES.find((t) => overrides.some((o) => o.contentType.toLowerCase() === t.mainPartContentType));
-      return reject(other ? `The file is ${other.label}, not ${type.label}.` : `The file is not ${type.label}.`);
-    }
-    if (!names.has(main.partName.replace(/^\//, ''))) return reject(`The main part of ${type.label} is missing.`);
+    await inspectPackage(source, type, { maxEntries: ZIP_LIMITS.maxEntries, maxDirectoryBytes: ZIP_LIMITS.maxDirectoryBytes, ...limits }, 0);
     return { ok: true };
-  } finally {
-    await zip.close().catch(() => undefined);
+  } catch (error) {
+    if (error instanceof Refusal) return { ok: false, reason: error.reason };
+    if (error instanceof SourceFailure) throw error.cause;
+    throw error;
   }
 }
 
-interface PartType {
-  partName: string;
-  contentType: string;
+interface Relationship {
+  /** The part the relationship belongs to ('' for the package itself). */
+  source: string;
+  type: string;
+  target: string;
+  external: boolean;
 }
 
 /**
- * `[Content_Types].xml` is a flat list of empty `<Default>` and `<Override>` elements under
- * `<Types>` (ECMA-376 Part 2). Their attributes are all that is read, so a focused scan does it;
- * a general XML parser would add 21 KB gzip to the worker for this one list.
+ * `type` is what the upload declared; for a package embedded in it (a chart's workbook) it is
+ * 'any office document', told by its own main part.
  */
-const TYPES_ROOT = /<(?:[\w.-]+:)?Types[\s>]/;
-// Attribute values may contain '>', so they are skipped as whole quoted strings.
-const TYPE_ELEMENT = /<(?:[\w.-]+:)?(Default|Override)\b((?:[^>"']|"[^"]*"|'[^']*')*)>/g;
-const ATTRIBUTE = /([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-const codePoint = (n: number, whole: string) => (Number.isInteger(n) && n >= 0 && n <= 0x10ffff ? String.fromCodePoint(n) : whole);
-const decodeEntities = (v: string) =>
-  v.replace(/&(#x[0-9a-f]{1,8}|#\d{1,10}|\w+);/gi, (whole, name: string) =>
-    name.startsWith('#x') || name.startsWith('#X')
-      ? codePoint(parseInt(name.slice(2), 16), whole)
-      : name.startsWith('#')
-        ? codePoint(parseInt(name.slice(1), 10), whole)
-        : (ENTITIES[name] ?? whole),
+async function inspectPackage(source: ByteSource, declared: DocumentType | 'embedded', limits: VerifyLimits, depth: number): Promise<void> {
+  const label = declared === 'embedded' ? 'an office document' : declared.label;
+  if (source.size < 22) throw new Refusal('The file is too small to be an office document.');
+  const head = await source.read(0, 8);
+  if (CFB_MAGIC.every((b, i) => head[i] === b)) {
+    throw new Refusal('The file is an encrypted or legacy (OLE) Office file, not an OOXML document.');
+  }
+  if (!(head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04)) {
+    throw new Refusal(`The file is not ${label}: it is not a ZIP container.`);
+  }
+
+  const directory = await readZipDirectory(source, limits);
+  const parts = new Map<string, ZipEntry>();
+  for (const entry of directory.entries) {
+    const finding = findingForPartName(entry.name);
+    if (finding) throw new Refusal(FINDING_REASONS[finding]);
+    if (!entry.directory) parts.set(entry.key, entry);
+  }
+
+  // The content types come first: they decide which parts are XML and what the package is.
+  const typesEntry = parts.get('[content_types].xml');
+  if (!typesEntry) throw new Refusal(`The file is not ${label}: it has no [Content_Types].xml.`);
+  if (typesEntry.uncompressedSize > ZIP_LIMITS.maxContentTypesBytes || typesEntry.compressedSize > ZIP_LIMITS.maxContentTypesBytes) {
+    throw new Refusal('[Content_Types].xml is implausibly large.');
+  }
+  const types = new ContentTypes();
+  const typesXml = new XmlPart(typesEntry.name, types);
+  await readZipEntry(source, typesEntry, (chunk) => typesXml.write(chunk));
+  typesXml.close();
+  types.assertComplete();
+
+  for (const contentType of types.all()) {
+    const finding = findingForContentType(contentType);
+    if (finding) throw new Refusal(FINDING_REASONS[finding]);
+  }
+  const type = declared !== 'embedded' ? declared : DOCUMENT_TYPES.find((t) => types.all().some((c) => c.toLowerCase() === t.mainPartContentType));
+  if (!type) throw new Refusal('The document embeds a package that is not an office document.');
+  const mainParts = [...types.overrides].filter(([, t]) => t.toLowerCase() === type.mainPartContentType);
+  if (mainParts.length === 0) {
+    const other = DOCUMENT_TYPES.find((t) => types.all().some((c) => c.toLowerCase() === t.mainPartContentType));
+    throw new Refusal(other ? `The file is ${other.label}, not ${type.label}.` : `The file is not ${type.label}.`);
+  }
+  if (mainParts.length > 1) throw new Refusal(`The file declares more than one main part; it is not ${type.label}.`);
+  const mainPart = (mainParts[0] as [string, string])[0];
+  if (!parts.has(mainPart)) throw new Refusal(`The main part of ${type.label} is missing.`);
+
+  // One pass over every entry: structure, bounds, CRC, and every XML part parsed.
+  const relationships: Relationship[] = [];
+  const untyped: string[] = [];
+  let xml: XmlPart | undefined;
+  let embedded: Uint8Array[] | undefined;
+  let embeddedBytes = 0;
+  await readZipEntries(
+    source,
+    directory,
+    (entry) => {
+      xml = undefined;
+      embedded = undefined;
+      embeddedBytes = 0;
+      if (entry.directory) return undefined;
+      const contentType = types.of(entry.key);
+      if (contentType === undefined && entry !== typesEntry) untyped.push(entry.name);
+      let sniffed = false;
+      const isXml = entry !== typesEntry && (isXmlContentType(contentType) || /\.(xml|rels)$/i.test(entry.name));
+      const part = isXml ? new XmlPart(entry.name, new PartWatcher(entry.name, relationships)) : undefined;
+      xml = part;
+      return (chunk: Uint8Array) => {
+        if (!sniffed && chunk.length > 0) {
+          sniffed = true;
+          if (chunk.length >= CFB_MAGIC.length && CFB_MAGIC.every((b, i) => chunk[i] === b)) throw new Refusal(FINDING_REASONS.OLE);
+          // An embedded package (a chart's workbook) is judged by the same rules as the upload.
+          if (!part && chunk.length >= 4 && chunk[0] === 0x50 && chunk[1] === 0x4b && chunk[2] === 0x03 && chunk[3] === 0x04) embedded = [];
+        }
+        part?.write(chunk);
+        if (embedded) {
+          embeddedBytes += chunk.length;
+          if (embeddedBytes > ZIP_LIMITS.maxEmbeddedPackageBytes) throw new Refusal('The document embeds a package too large to verify.');
+          embedded.push(chunk.slice());
+        }
+      };
+    },
+    async () => {
+      xml?.close();
+      if (embedded) {
+        if (depth >= ZIP_LIMITS.maxEmbeddingDepth) throw new Refusal('The document nests embedded packages deeper than office suites do.');
+        const bytes = joinChunks(embedded, embeddedBytes);
+        embedded = undefined;
+        await inspectPackage(memorySource(bytes), 'embedded', { ...limits, maxExpandedBytes: expansionCap(bytes.length, limits.maxExpandedBytes) }, depth + 1);
+      }
+    },
   );
 
-function parseContentTypes(text: string): { defaults: PartType[]; overrides: PartType[] } | null {
-  if (!TYPES_ROOT.test(text)) return null;
-  const defaults: PartType[] = [];
-  const overrides: PartType[] = [];
-  for (const [, element, rawAttributes] of text.matchAll(TYPE_ELEMENT)) {
-    const attributes: Record<string, string> = {};
-    for (const [, name, double, single] of (rawAttributes ?? '').matchAll(ATTRIBUTE)) {
-      if (name) attributes[name] = decodeEntities(double ?? single ?? '');
-    }
-    const contentType = attributes.ContentType;
-    if (!contentType) continue;
-    if (element === 'Override' && attributes.PartName) overrides.push({ partName: attributes.PartName, contentType });
-    if (element === 'Default') defaults.push({ partName: `*.${attributes.Extension ?? ''}`, contentType });
+  judgeRelationships(relationships, parts, mainPart);
+  if (untyped.length > 0) throw new Refusal(`Entry ${JSON.stringify(untyped[0])} has no content type in [Content_Types].xml, so it is not a valid package.`);
+}
+
+function joinChunks(chunks: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
   }
-  return { defaults, overrides };
+  return out;
+}
+
+/** An embedded package, already in memory (it needs random access, and it is small). */
+function memorySource(bytes: Uint8Array): ByteSource {
+  return {
+    size: bytes.length,
+    read: async (offset, length) => bytes.subarray(offset, offset + length),
+    stream: async (offset, length) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let at = offset; at < offset + length; at += 64 * 1024) controller.enqueue(bytes.subarray(at, Math.min(offset + length, at + 64 * 1024)));
+          controller.close();
+        },
+      }),
+  };
+}
+
+const isXmlContentType = (contentType: string | undefined) =>
+  contentType !== undefined && /(\+xml|^application\/xml|^text\/xml)(;|$)/i.test(contentType.trim());
+
+function judgeRelationships(relationships: Relationship[], parts: Map<string, ZipEntry>, mainPart: string): void {
+  let officeDocuments = 0;
+  for (const r of relationships) {
+    const kind = r.type.slice(r.type.lastIndexOf('/') + 1).toLowerCase();
+    const finding = REFUSED_RELATIONSHIPS[kind];
+    if (finding) throw new Refusal(FINDING_REASONS[finding]);
+    if (r.external) {
+      if (!EXTERNAL_ALLOWED.has(kind)) {
+        throw new Refusal(`The document refers to an external ${kind || 'resource'} (${JSON.stringify(r.target.slice(0, 100))}); only hyperlinks may point outside it.`);
+      }
+      continue;
+    }
+    const target = resolveTarget(r.source, r.target);
+    if (r.source === '' && kind === 'officedocument') {
+      officeDocuments += 1;
+      if (target !== mainPart) throw new Refusal('The package opens a different part than the one it declares as its main part.');
+    }
+    // A missing target is tolerated (Office ignores it); what the target is has been judged by its
+    // content type, its bytes and its own relationships.
+    void parts;
+  }
+  if (officeDocuments !== 1) throw new Refusal('The package does not name exactly one main part in _rels/.rels.');
 }
 
 /**
- * zip.js reading the stored object through ranged reads; remembers a storage failure. The
- * reader-only build does not export zip.js's Reader/Writer base classes, so these have the shape
- * it calls (size, readUint8Array, createReadable; writable, getData).
+ * The part a relationship points at, as a name key; refuses targets that leave the package
+ * (a scheme while claiming to be internal, `..` past the root, a backslash).
  */
-class StorageReader {
-  storageFailure: unknown;
-  readonly size: number;
-  constructor(private readonly source: ByteSource) {
-    this.size = source.size;
+function resolveTarget(sourcePart: string, target: string): string | undefined {
+  const unsafe = () => new Refusal(`A relationship has an unsafe target (${JSON.stringify(target.slice(0, 100))}).`);
+  const path = target.split('#')[0] ?? '';
+  if (path === '') return undefined; // a link to a place inside the same part
+  if (/^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('//')) {
+    throw new Refusal(`The document refers to an external resource (${JSON.stringify(target.slice(0, 100))}) while claiming it is inside the package.`);
   }
-  async readUint8Array(index: number, length: number): Promise<Uint8Array> {
-    try {
-      return await this.source.read(index, Math.min(length, this.source.size - index));
-    } catch (error) {
-      this.storageFailure = error;
-      throw error;
+  if (path.includes('\\')) throw unsafe();
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    throw unsafe();
+  }
+  const base = path.startsWith('/') ? [] : sourcePart.split('/').slice(0, -1);
+  const segments = [...base];
+  for (const segment of decoded.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      if (segments.length === 0) throw unsafe();
+      segments.pop();
+    } else segments.push(segment);
+  }
+  return segments.join('/').normalize('NFC').toLowerCase();
+}
+
+/** `[Content_Types].xml`: a `Types` root with `Default` and `Override` children, nothing else. */
+class ContentTypes implements XmlHandler {
+  readonly defaults = new Map<string, string>();
+  readonly overrides = new Map<string, string>();
+  private root = false;
+
+  open(element: XmlElement, depth: number) {
+    const refuse = (why: string) => new Refusal(`[Content_Types].xml is not a content types list (${why}).`);
+    if (element.uri !== NS.contentTypes) throw refuse(`an element outside its namespace: ${element.local}`);
+    if (depth === 1) {
+      if (element.local !== 'Types') throw refuse(`its root is ${element.local}`);
+      this.root = true;
+      return;
+    }
+    if (depth !== 2) throw refuse('nested elements');
+    const contentType = element.attributes.get('ContentType');
+    if (!contentType) throw refuse('an entry without a ContentType');
+    if (element.local === 'Default') {
+      const extension = element.attributes.get('Extension');
+      if (!extension) throw refuse('a Default without an Extension');
+      const key = extension.toLowerCase();
+      if (this.defaults.has(key)) throw refuse(`two Defaults for .${extension}`);
+      this.defaults.set(key, contentType);
+    } else if (element.local === 'Override') {
+      const partName = element.attributes.get('PartName');
+      if (!partName?.startsWith('/')) throw refuse('an Override without an absolute PartName');
+      const key = partKey(partName.slice(1));
+      if (this.overrides.has(key)) throw refuse(`two Overrides for ${partName}`);
+      this.overrides.set(key, contentType);
+    } else {
+      throw refuse(`an unknown element ${element.local}`);
     }
   }
-  /** An entry's compressed bytes as a stream, read in ranged chunks. */
-  createReadable({ offset = 0, size = this.size - offset, chunkSize = 256 * 1024 }: { offset?: number; size?: number; chunkSize?: number } = {}) {
-    let position = 0;
-    return new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        const length = Math.min(chunkSize, size - position);
-        const chunk = length > 0 ? await this.readUint8Array(offset + position, length) : new Uint8Array(0);
-        if (chunk.length > 0) controller.enqueue(chunk);
-        position += chunk.length;
-        if (position >= size || chunk.length === 0) controller.close();
-      },
-    });
+
+  assertComplete() {
+    if (!this.root) throw new Refusal('[Content_Types].xml is not a content types list.');
+  }
+
+  all(): string[] {
+    return [...this.defaults.values(), ...this.overrides.values()];
+  }
+
+  of(key: string): string | undefined {
+    const override = this.overrides.get(key);
+    if (override !== undefined) return override;
+    const dot = key.lastIndexOf('.');
+    return dot > key.lastIndexOf('/') ? this.defaults.get(key.slice(dot + 1)) : undefined;
   }
 }
 
-/** Collects an entry's bytes, refusing to grow past a limit (the declared size may lie). */
-class LimitedWriter {
-  private chunks: Uint8Array[] = [];
-  private length = 0;
-  readonly writable: WritableStream<Uint8Array>;
-  constructor(limit: number) {
-    this.writable = new WritableStream({
-      write: (chunk) => {
-        this.length += chunk.length;
-        if (this.length > limit) throw new Error('entry larger than allowed');
-        this.chunks.push(chunk);
-      },
-    });
+const partKey = (name: string) => {
+  try {
+    return decodeURIComponent(name).normalize('NFC').toLowerCase();
+  } catch {
+    throw new Refusal(`A part name is not a valid URI (${JSON.stringify(name.slice(0, 100))}).`);
   }
-  async getData(): Promise<Uint8Array> {
-    const out = new Uint8Array(this.length);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      out.set(chunk, offset);
-      offset += chunk.length;
+};
+
+/**
+ * Watches every XML part for what is judged inside parts: relationships (in any part whose root
+ * is a Relationships element, wherever it is stored), Word fields that use DDE, and workbook DDE
+ * or OLE links. Namespaces decide, never prefixes or part names.
+ */
+class PartWatcher implements XmlHandler {
+  /** Instruction text of the Word fields open at this point (fields nest). */
+  private fields: Array<{ instruction: string }> = [];
+  private inInstruction = 0;
+  private readonly relationshipSource: string;
+  private isRelationships = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly relationships: Relationship[],
+  ) {
+    // word/_rels/document.xml.rels belongs to word/document.xml; _rels/.rels to the package.
+    const match = /^(.*?)_rels\/([^/]*)\.rels$/i.exec(name);
+    this.relationshipSource = match ? `${match[1] ?? ''}${match[2] ?? ''}`.toLowerCase() : name.toLowerCase();
+  }
+
+  /** Relationships, Word parts (fields) and workbook external links are read whole. */
+  wholePart(root: XmlElement) {
+    return (
+      root.uri === NS.relationships ||
+      (NS.wordprocessingml as readonly string[]).includes(root.uri) ||
+      ((NS.spreadsheetml as readonly string[]).includes(root.uri) && root.local === 'externalLink')
+    );
+  }
+
+  open(element: XmlElement, depth: number) {
+    if (element.uri === NS.relationships) {
+      if (depth === 1 && element.local === 'Relationships') this.isRelationships = true;
+      else if (depth === 2 && element.local === 'Relationship' && this.isRelationships) this.addRelationship(element);
+      else throw new Refusal(`The relationships in ${JSON.stringify(this.name)} are malformed.`);
+      return;
     }
-    return out;
+    if ((NS.spreadsheetml as readonly string[]).includes(element.uri)) {
+      if (element.local === 'ddeLink') throw new Refusal('The workbook contains a DDE link, which runs other programs; it is not accepted.');
+      if (element.local === 'oleLink') throw new Refusal(FINDING_REASONS.OLE);
+      return;
+    }
+    if (!(NS.wordprocessingml as readonly string[]).includes(element.uri)) return;
+    if (element.local === 'fldSimple') {
+      this.judgeInstruction(element.attributes.get(attributeKey(element.uri, 'instr')) ?? '');
+    } else if (element.local === 'fldChar') {
+      const kind = element.attributes.get(attributeKey(element.uri, 'fldCharType'));
+      if (kind === 'begin') this.fields.push({ instruction: '' });
+      else if (kind === 'separate' || kind === 'end') {
+        const field = this.fields.at(-1);
+        if (field) this.judgeInstruction(field.instruction);
+        if (kind === 'end') this.fields.pop();
+      }
+    } else if (element.local === 'instrText' || element.local === 'delInstrText') {
+      this.inInstruction += 1;
+      if (this.fields.length === 0) this.fields.push({ instruction: '' }); // text outside any field is still judged
+    }
+  }
+
+  close(element: XmlElement) {
+    if ((NS.wordprocessingml as readonly string[]).includes(element.uri) && (element.local === 'instrText' || element.local === 'delInstrText')) {
+      this.inInstruction -= 1;
+      const field = this.fields.at(-1);
+      if (field) this.judgeInstruction(field.instruction);
+    }
+  }
+
+  text(text: string) {
+    if (this.inInstruction === 0) return;
+    // Nested fields' text belongs to every field around them too.
+    for (const field of this.fields) field.instruction = (field.instruction + text).slice(-4096);
+  }
+
+  private judgeInstruction(instruction: string) {
+    if (DDE_INSTRUCTION.test(instruction)) {
+      throw new Refusal('The document contains a DDE field, which runs other programs when the document opens; it is not accepted.');
+    }
+  }
+
+  private addRelationship(element: XmlElement) {
+    const type = element.attributes.get('Type');
+    const target = element.attributes.get('Target');
+    const mode = element.attributes.get('TargetMode') ?? 'Internal';
+    if (!type || target === undefined || (mode !== 'Internal' && mode !== 'External')) {
+      throw new Refusal(`The relationships in ${JSON.stringify(this.name)} are malformed.`);
+    }
+    this.relationships.push({ source: this.relationshipSource, type, target, external: mode === 'External' });
   }
 }

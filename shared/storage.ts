@@ -43,6 +43,12 @@ export interface ObjectStorage {
   head(key: string): Promise<ObjectHead | null>;
   /** Bytes [start, start + length) of the object. */
   readRange(key: string, start: number, length: number): Promise<Uint8Array>;
+  /**
+   * Bytes [start, start + length) of the object as a stream, read as it is consumed: for
+   * passes over large objects with flat memory. Stalling longer than the timeout between two
+   * chunks fails the stream with a DependencyError.
+   */
+  readStream(key: string, start: number, length: number): Promise<ReadableStream<Uint8Array>>;
   /** Copies an object inside the bucket, server-side: no byte passes through the caller. */
   copy(sourceKey: string, targetKey: string): Promise<void>;
   /** Deletes the object; deleting a missing object is not an error. */
@@ -68,7 +74,7 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
   const bucketUrl = `${options.endpoint}/${encodeURIComponent(options.bucket)}`;
   const objectUrl = (key: string) => `${bucketUrl}/${objectPath(key)}`;
 
-  async function send(url: string, init: RequestInit): Promise<Response> {
+  async function send(url: string, init: RequestInit, signal: AbortSignal = AbortSignal.timeout(timeoutMs)): Promise<Response> {
     let signed: Request;
     try {
       signed = await aws.sign(url, init);
@@ -76,7 +82,7 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
       throw new DependencyError('storage', error);
     }
     try {
-      return await doFetch(signed, { signal: AbortSignal.timeout(timeoutMs) });
+      return await doFetch(signed, { signal });
     } catch (error) {
       throw new DependencyError('storage', error);
     }
@@ -149,6 +155,40 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
       return bytes;
     },
 
+    async readStream(key, start, length) {
+      if (length <= 0) return new ReadableStream({ start: (controller) => controller.close() });
+      // A timeout for the whole body would cut a long read short: it is restarted at every chunk.
+      const abort = new AbortController();
+      let timer = setTimeout(() => abort.abort(new Error('storage stalled')), timeoutMs);
+      const res = await send(objectUrl(key), { method: 'GET', headers: { range: `bytes=${start}-${start + length - 1}` } }, abort.signal).catch((error) => {
+        clearTimeout(timer);
+        throw error;
+      });
+      if (res.status !== 206 || !res.body) {
+        clearTimeout(timer);
+        throw await unexpected(res, 'ranged GET');
+      }
+      const reader = res.body.getReader();
+      return new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          try {
+            const { done, value } = await reader.read();
+            clearTimeout(timer);
+            if (done) return controller.close();
+            timer = setTimeout(() => abort.abort(new Error('storage stalled')), timeoutMs);
+            controller.enqueue(value);
+          } catch (error) {
+            clearTimeout(timer);
+            controller.error(new DependencyError('storage', error));
+          }
+        },
+        async cancel() {
+          clearTimeout(timer);
+          await reader.cancel().catch(() => undefined);
+        },
+      });
+    },
+
     async copy(sourceKey, targetKey) {
       const res = await send(objectUrl(targetKey), {
         method: 'PUT',
@@ -179,7 +219,7 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
         for (const [, contents = ''] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
           const key = /<Key>([^<]*)<\/Key>/.exec(contents)?.[1];
           const lastModified = Date.parse(/<LastModified>([^<]*)<\/LastModified>/.exec(contents)?.[1] ?? '');
-          if (key !== undefined) // Unknown age counts as new: the sweep never deletes what it cannot date.
+          // Unknown age counts as new: the sweep never deletes what it cannot date.
           if (key !== undefined) yield { key: decodeXml(key), lastModified: Number.isNaN(lastModified) ? new Date() : new Date(lastModified) };
         }
         token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? decodeXml(/<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1] ?? '') || undefined : undefined;

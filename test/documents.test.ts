@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type ByteSource, DOCUMENT_TYPES, verifyOfficeDocument } from '../shared/documents';
+import { type ByteSource, DOCUMENT_TYPES, expansionCap, verifyOfficeDocument as verify } from '../shared/documents';
 import * as samples from '../scripts/lib/samples';
 
-/** The verifier on real generated documents, read through a byte source that counts what it reads. */
-function source(bytes: Uint8Array) {
+/**
+ * The verifier on real generated documents, read through a byte source that counts what it
+ * reads and streams in small chunks, as storage does.
+ */
+export function source(bytes: Uint8Array, chunkSize = 16 * 1024) {
   const reads: Array<[number, number]> = [];
   const src: ByteSource = {
     size: bytes.length,
@@ -11,9 +14,24 @@ function source(bytes: Uint8Array) {
       reads.push([offset, length]);
       return bytes.slice(offset, offset + length);
     },
+    async stream(offset, length) {
+      reads.push([offset, length]);
+      let at = offset;
+      const end = offset + length;
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (at >= end) return controller.close();
+          controller.enqueue(bytes.slice(at, Math.min(end, at + chunkSize)));
+          at += chunkSize;
+        },
+      });
+    },
   };
   return { src, reads, bytesRead: () => reads.reduce((n, [, l]) => n + l, 0) };
 }
+
+const CEILING = 200 * 1024 * 1024;
+const verifyOfficeDocument = (src: ByteSource, t: Parameters<typeof verify>[1]) => verify(src, t, { maxExpandedBytes: expansionCap(src.size, CEILING) });
 
 const type = (ext: string) => {
   const t = DOCUMENT_TYPES.find((d) => d.extension === ext);
@@ -31,7 +49,7 @@ describe('verifyOfficeDocument', () => {
   });
 
   it.each([
-    ['a macro-enabled document renamed to .docx', () => samples.makeDocm(), '.docx', /Macro-enabled/],
+    ['a macro-enabled document renamed to .docx', () => samples.makeDocm(), '.docx', /contains macros/],
     ['a PDF renamed to .docx', async () => samples.makePdf(), '.docx', /not a ZIP container/],
     ['an .xlsx declared as .docx', () => samples.makeXlsx(), '.docx', /is an Excel workbook, not a Word document/],
     ['a .docx declared as .pptx', () => samples.makeDocx(), '.pptx', /Word document, not a PowerPoint/],
@@ -47,8 +65,8 @@ describe('verifyOfficeDocument', () => {
   });
 
   it.each([
-    ['an .xlsx with an Excel 4.0 macro sheet', () => samples.makeXlsxWithMacroSheet(), '.xlsx', /Macro-enabled/],
-    ['a VBA part hidden behind a ">" inside an attribute', () => samples.makeDocxWithHiddenVba(), '.docx', /Macro-enabled/],
+    ['an .xlsx with an Excel 4.0 macro sheet', () => samples.makeXlsxWithMacroSheet(), '.xlsx', /contains macros/],
+    ['a VBA part hidden behind a ">" inside an attribute', () => samples.makeDocxWithHiddenVba(), '.docx', /contains macros/],
   ])('rejects %s', async (_label, make, ext, reason) => {
     const verdict = await verifyOfficeDocument(source(await make()).src, type(ext));
     expect(verdict).toEqual({ ok: false, reason: expect.stringMatching(reason) });
@@ -62,7 +80,8 @@ describe('verifyOfficeDocument', () => {
 
   it('rejects a [Content_Types].xml whose compressed size is over the cap, before inflating it', async () => {
     const bytes = samples.patchZip(await samples.makeDocx(), { entry: (name) => (name === '[Content_Types].xml' ? { compressedSize: 20 * 1024 * 1024 } : {}) });
-    expect(await verifyOfficeDocument(source(bytes).src, type('.docx'))).toEqual({ ok: false, reason: expect.stringMatching(/implausibly large/) });
+    // Refused from the directory alone: it claims more bytes than lie between it and the next entry.
+    expect(await verifyOfficeDocument(source(bytes).src, type('.docx'))).toEqual({ ok: false, reason: expect.stringMatching(/larger than the space it occupies/) });
   });
 
   it('rejects many entries that are each under the per-entry limit but add up to a bomb', async () => {
@@ -73,18 +92,40 @@ describe('verifyOfficeDocument', () => {
 
   it('turns a malformed character reference into a rejection, not an exception', async () => {
     const verdict = await verifyOfficeDocument(source(await samples.makeDocxWithContentTypesNote('&#99999999;')).src, type('.docx'));
-    expect(verdict).toEqual({ ok: true });
+    expect(verdict).toEqual({ ok: false, reason: expect.stringMatching(/not well-formed XML/) });
   });
 
-  it('reads only the directory and [Content_Types].xml, not the whole file', async () => {
+  it('reads the package once, as a stream, plus its directory and content types', async () => {
     // Incompressible text: the document is as large on the wire as in the package.
     const noise = Array.from({ length: 12 }, () => Array.from(crypto.getRandomValues(new Uint8Array(60_000)), (b) => (b % 36).toString(36)).join('')).join('');
     const padded = await samples.makeDocx(noise);
     expect(padded.length).toBeGreaterThan(400_000);
     const s = source(padded);
     expect(await verifyOfficeDocument(s.src, type('.docx'))).toEqual({ ok: true });
-    // The end record, the directory and [Content_Types].xml: a few KB of a 400+ KB file.
-    expect(s.bytesRead()).toBeLessThan(80_000);
+    // One pass over the entries, the end record (at most 64 KB + 22), the directory, [Content_Types].xml.
+    expect(s.bytesRead()).toBeLessThan(padded.length + 70_000);
+  });
 
+  describe('memory stays bounded inside one XML part', () => {
+    const roomy = (bytes: Uint8Array) => verify(source(bytes).src, type('.docx'), { maxExpandedBytes: 64 * 1024 * 1024 });
+
+    it('refuses a text run of 9 MiB instead of holding it (the parser would keep it whole)', async () => {
+      const verdict = await roomy(await samples.makeDocx('a'.repeat(9 * 1024 * 1024)));
+      expect(verdict).toEqual({ ok: false, reason: expect.stringMatching(/XML token or nesting far beyond/) });
+    });
+
+    it('refuses a comment of 9 MiB, which a "<" inside cannot split', async () => {
+      const verdict = await roomy(await samples.makeDocx(`</w:t><!--${'<a'.repeat(4.5 * 1024 * 1024)}--><w:t>`));
+      expect(verdict).toEqual({ ok: false, reason: expect.stringMatching(/XML token or nesting far beyond/) });
+    });
+
+    it('refuses nesting 2,000 deep', async () => {
+      const verdict = await roomy(await samples.makeDocx(`</w:t>${'<x>'.repeat(2000)}${'</x>'.repeat(2000)}<w:t>`));
+      expect(verdict).toEqual({ ok: false, reason: expect.stringMatching(/XML token or nesting far beyond/) });
+    });
+
+    it('accepts a long but ordinary run (1 MiB of text)', async () => {
+      expect(await roomy(await samples.makeDocx('word '.repeat(200 * 1024)))).toEqual({ ok: true });
+    });
   });
 });

@@ -87,7 +87,7 @@ describe('upload: presigned PUT straight to storage, then verification', () => {
   });
 
   it.each([
-    ['macro-renamed.docx', /Macro-enabled/],
+    ['macro-renamed.docx', /contains macros/],
     ['pdf-renamed.docx', /not a ZIP container/],
     ['xlsx-declared-as.docx', /Excel workbook, not a Word document/],
     ['zip-bomb.docx', /ZIP bomb/],

@@ -1,4 +1,4 @@
-import { DOCUMENT_TYPES, verifyOfficeDocument } from '../../shared/documents';
+import { DOCUMENT_TYPES, expansionCap, verifyOfficeDocument } from '../../shared/documents';
 import { ApiError, notFound } from '../../shared/errors';
 import { findFile, markReady, markRejected, toPublicFile } from '../../shared/files';
 import { defineRoute, deps, factory, guard, pathParams } from '../../shared/http';
@@ -28,7 +28,7 @@ export const route = defineRoute({
 
 export const handlers = factory.createHandlers(guard(route), pathParams(FileIdParams), async (c) => {
   const { id } = c.req.valid('param');
-  const { db, storage, clock } = deps(c);
+  const { db, storage, clock, config } = deps(c);
   const file = await findFile(db, id);
   if (!file) throw notFound();
   if (file.status !== 'pending') {
@@ -52,7 +52,15 @@ export const handlers = factory.createHandlers(guard(route), pathParams(FileIdPa
       !head || head.size !== file.size
         ? { ok: false as const, reason: `The stored object is ${head?.size ?? 0} bytes, not the declared ${file.size}.` }
         : type
-          ? await verifyOfficeDocument({ size: head.size, read: (offset, length) => storage.readRange(verifiedKey, offset, length) }, type)
+          ? await verifyOfficeDocument(
+              {
+                size: head.size,
+                read: (offset, length) => storage.readRange(verifiedKey, offset, length),
+                stream: (offset, length) => storage.readStream(verifiedKey, offset, length),
+              },
+              type,
+              { maxExpandedBytes: expansionCap(head.size, config.uploads.maxExpandedBytes) },
+            )
           : { ok: false as const, reason: 'The declared content type is not accepted.' };
 
     if (!verdict.ok) {
