@@ -10,6 +10,10 @@ import { ConfigError } from '../shared/config';
 import { PROJECT_ROOT, startLocalStack } from './lib/local-stack';
 import { PortInUseError } from './lib/node-runtime';
 
+// What the service creates (the database and its -wal/-shm, stored objects, secrets) is for this
+// user only, whatever the shell's umask; the database file is 0600 even without this.
+process.umask(0o077);
+
 const port = (name: string, fallback: number) => {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;

@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiClient } from './helpers/api';
+import { apiClient, type ApiClient } from './helpers/api';
+import { startLocalStack } from '../scripts/lib/local-stack';
 import { runScript } from './helpers/run-script';
 import { freePort, startTestStack, type TestStack, uniqueName, useStack } from './helpers/stack';
 
@@ -98,5 +99,46 @@ describe('npm start', () => {
     expect(Buffer.from(secrets.jwtSecret, 'base64url').length).toBe(32);
     expect((await stat(path.join(dataDir, 'secrets.json'))).mode & 0o777).toBe(0o600);
     expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+  });
+});
+
+describe('the database files, whatever the data folder', () => {
+  let dataDir: string;
+  let umask: number;
+  beforeAll(async () => {
+    // The usual umask, whatever this machine's: with it, anything created plainly would be 0644.
+    umask = process.umask(0o022);
+    // A data folder that already exists and is world-readable (DATA_DIR=. say): mkdir's 0700 does not apply.
+    dataDir = await mkdtemp(path.join(tmpdir(), 'sfs-mode-'));
+    await chmod(dataDir, 0o755);
+  });
+  afterAll(async () => {
+    process.umask(umask);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** Starts the local stack on dataDir, writes through the API, and gives each database file's mode (octal), while it runs. */
+  async function runAndWrite(): Promise<Record<string, string>> {
+    const stack = await startLocalStack({ dataDir, apiPort: 0, storagePort: 0, env: { ENVIRONMENT: 'test', LOG_LEVEL: 'warn' } });
+    try {
+      await apiClient(stack.apiUrl).signup(uniqueName('mode'));
+      const modes: Record<string, string> = {};
+      for (const name of (await readdir(dataDir)).filter((n) => n.startsWith('app.db'))) {
+        modes[name] = ((await stat(path.join(dataDir, name))).mode & 0o777).toString(8);
+      }
+      return modes;
+    } finally {
+      await stack.stop();
+    }
+  }
+
+  it('creates app.db and its -wal and -shm owner-only (0600) in an existing 0755 folder', async () => {
+    // The database is in WAL mode, so while the API runs there are all three.
+    expect(await runAndWrite()).toEqual({ 'app.db': '600', 'app.db-wal': '600', 'app.db-shm': '600' });
+  });
+
+  it('tightens a database left readable by others (an older version, a copy) back to 0600', async () => {
+    for (const name of await readdir(dataDir)) if (name.startsWith('app.db')) await chmod(path.join(dataDir, name), 0o644);
+    expect(await runAndWrite()).toEqual({ 'app.db': '600', 'app.db-wal': '600', 'app.db-shm': '600' });
   });
 });

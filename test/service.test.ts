@@ -1,5 +1,5 @@
 import { AwsClient } from 'aws4fetch';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../shared/config';
 import { createNodeDeps, listenApi, type RunningServer } from '../scripts/lib/node-runtime';
 import { apiClient, expectProblem, type ApiClient } from './helpers/api';
@@ -44,6 +44,76 @@ describe('the S3-protocol server the suite runs against', () => {
     const expired = await fetch(await presign(compact(new Date(Date.now() - 120_000))));
     expect(expired.status).toBe(403);
     expect(await expired.text()).toContain('AccessDenied');
+  });
+
+  // S3 and R2 refuse a private bucket's anonymous requests; s3rver let them all through (see
+  // loadConformingAuthentication). Were it still open, a code path that forgot to sign would pass
+  // here and fail in production, and anyone reaching the port could list, read, overwrite and
+  // delete every stored file.
+  describe('refuses unsigned requests, as S3 and R2 do', () => {
+    const key = `probe/unsigned-${crypto.randomUUID()}`;
+    const original = new TextEncoder().encode('the stored bytes');
+    const admin = () => client(stack.secrets.storageSecretAccessKey);
+    const readBack = async () => {
+      const res = await admin().fetch(`${url()}/${key}`);
+      expect(res.status).toBe(200);
+      return new Uint8Array(await res.arrayBuffer());
+    };
+    const expectAccessDenied = async (res: Response) => {
+      expect(res.status).toBe(403);
+      expect(res.headers.get('content-type')).toMatch(/^application\/xml/);
+      expect(await res.text()).toMatch(/<Error>\s*<Code>AccessDenied<\/Code>\s*<Message>Access Denied<\/Message>/);
+    };
+
+    beforeAll(async () => {
+      const put = await admin().fetch(`${url()}/${key}`, { method: 'PUT', body: original });
+      expect(put.status).toBe(200);
+    });
+
+    it('ListObjectsV2: 403 AccessDenied', async () => {
+      await expectAccessDenied(await fetch(`${url()}?list-type=2`));
+    });
+
+    it('GET and HEAD of an existing object: 403 AccessDenied, no bytes', async () => {
+      await expectAccessDenied(await fetch(`${url()}/${key}`));
+      const head = await fetch(`${url()}/${key}`, { method: 'HEAD' });
+      expect(head.status).toBe(403);
+      expect(head.headers.get('etag')).toBeNull();
+    });
+
+    it("PUT over an existing object's key: 403 AccessDenied, the object unchanged", async () => {
+      await expectAccessDenied(await fetch(`${url()}/${key}`, { method: 'PUT', body: 'overwritten', headers: { 'content-type': 'text/plain' } }));
+      expect(await readBack()).toEqual(original);
+    });
+
+    it('DELETE of an existing object: 403 AccessDenied, the object still there', async () => {
+      await expectAccessDenied(await fetch(`${url()}/${key}`, { method: 'DELETE' }));
+      expect(await readBack()).toEqual(original);
+    });
+
+    it('still serves presigned PUT and GET URLs, and header-signed requests (the control)', async () => {
+      const presign = (target: string, method: string) =>
+        admin().sign(`${target}?X-Amz-Expires=60`, { method, aws: { signQuery: true } });
+      const other = `${url()}/probe/presigned-${crypto.randomUUID()}`;
+      const put = await fetch(await presign(other, 'PUT'), { method: 'PUT', body: 'by presigned PUT' });
+      expect(put.status).toBe(200);
+      const get = await fetch(await presign(other, 'GET'));
+      expect(get.status).toBe(200);
+      expect(await get.text()).toBe('by presigned PUT');
+      const signed = await admin().fetch(other);
+      expect(await signed.text()).toBe('by presigned PUT');
+    });
+
+    it("still answers a browser's CORS preflight, which no browser can sign", async () => {
+      const preflight = await fetch(`${url()}/${key}`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://127.0.0.1:3000', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+      });
+      expect(preflight.status).toBe(200);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+      expect(preflight.headers.get('access-control-allow-methods')).toContain('PUT');
+      expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type');
+    });
   });
 });
 

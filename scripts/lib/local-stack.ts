@@ -11,7 +11,7 @@ import { migrate } from 'drizzle-orm/libsql/migrator';
 import { z } from 'zod';
 import type { Clock } from '../../shared/clock';
 import { ConfigError, loadConfig, type Config } from '../../shared/config';
-import { createNodeDeps, listenApi, PortInUseError, type RunningServer } from './node-runtime';
+import { createNodeDeps, listenApi, PortInUseError, protectDatabaseFile, type RunningServer } from './node-runtime';
 
 /**
  * The local default: everything `npm start` needs, on loopback, with nothing to configure.
@@ -79,6 +79,7 @@ export async function ensureDataDir(dataDir: string): Promise<LocalSecrets> {
 
 /** Applies every migration in migrations/ that the database has not seen; safe to repeat. */
 export async function migrateDatabase(url: string, authToken?: string): Promise<void> {
+  protectDatabaseFile(url);
   const client = createClient({ url, authToken });
   try {
     // The embedded file: write-ahead log (readers never wait for the writer; one sync per
@@ -102,24 +103,48 @@ async function assertPortFree(host: string, port: number, what: string): Promise
 }
 
 /**
- * @20minutes/s3rver 4.0.4 canonicalises SigV4 query strings with encodeURIComponent, which leaves
- * !'()* unencoded; SigV4 (and S3, R2, aws4fetch) encode them per RFC 3986. Every presigned GET
- * whose response-content-disposition carries RFC 5987's `filename*=UTF-8''…` would be refused.
- * The server's authentication module is loaded once with the RFC 3986 encoder it already ships,
- * so it checks signatures exactly as real S3 does: stricter, not looser.
+ * @20minutes/s3rver 4.0.4's authentication middleware is looser than S3 and R2 in two ways. Its
+ * module is loaded once from its source with both corrected, so the server checks requests
+ * exactly as real S3 does: stricter, never looser.
+ *
+ * - It lets a request carrying no signature at all through, as if every bucket were public
+ *   (`if (mechanismCount === 0) return next()`). S3 and R2 answer an anonymous request to a
+ *   private bucket 403 AccessDenied. Left as it was, code that forgot to sign, or a test that
+ *   reads storage without credentials, would pass here and fail in production, and anyone who
+ *   can reach the local port could list, read, overwrite and delete every file. Now a request
+ *   with no Authorization header and neither a SigV4 (X-Amz-Algorithm…X-Amz-Signature) nor a V2
+ *   (Signature) query is refused 403 AccessDenied in S3's XML error format. CORS preflights
+ *   (OPTIONS) are unsigned by nature, and the middleware lets them through before that point,
+ *   as S3 does: the portal PUTs uploads and GETs downloads cross-origin.
+ * - It canonicalises SigV4 query strings with encodeURIComponent, which leaves !'()* unencoded;
+ *   SigV4 (and S3, R2, aws4fetch) encode them per RFC 3986. Every presigned GET whose
+ *   response-content-disposition carries RFC 5987's `filename*=UTF-8''…` would be refused. The
+ *   RFC 3986 encoder the module already ships is used instead.
+ *
+ * The first correction is a security property, so a module it does not recognise (another
+ * release), or one loaded before the correction, stops the server from starting rather than
+ * running it open. The second is dropped quietly by a release that fixed it.
  */
+const CONFORMING = Symbol.for('secure-file-share.s3rver-conforming-authentication');
+
 function loadConformingAuthentication(require: NodeJS.Require): void {
   const file = require.resolve('@20minutes/s3rver/lib/middleware/authentication');
-  if (require.cache[file]) return;
-  const source = readFileSync(file, 'utf8');
-  const buggy = '[param, value].map(encodeURIComponent)';
-  if (!source.includes(buggy)) return; // a fixed release: nothing to do
-  const fixed = source.replace(buggy, '[param, value].map(encodeURIComponentRFC3986)');
-  const mod = new Module(file, undefined);
+  const cached = require.cache[file] as (NodeJS.Module & { [CONFORMING]?: true }) | undefined;
+  if (cached?.[CONFORMING]) return;
+  if (cached) throw new Error('@20minutes/s3rver was loaded before its authentication was corrected: it would accept unsigned requests.');
+  let source = readFileSync(file, 'utf8');
+  const anonymous = /if \(mechanismCount === 0\) \{\s*return next\(\);\s*\}/;
+  if (!anonymous.test(source)) {
+    throw new Error(`${file} is not the release this project corrects: check that it refuses unsigned requests, then update loadConformingAuthentication.`);
+  }
+  source = source.replace(anonymous, "if (mechanismCount === 0) {\n      throw new S3Error('AccessDenied', 'Access Denied');\n    }");
+  source = source.replace('[param, value].map(encodeURIComponent)', '[param, value].map(encodeURIComponentRFC3986)');
+  const mod = new Module(file, undefined) as NodeJS.Module & { [CONFORMING]?: true };
   mod.filename = file;
   mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
-  (mod as unknown as { _compile(code: string, filename: string): void })._compile(fixed, file);
+  (mod as unknown as { _compile(code: string, filename: string): void })._compile(source, file);
   mod.loaded = true;
+  mod[CONFORMING] = true;
   require.cache[file] = mod;
 }
 

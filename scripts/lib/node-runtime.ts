@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, constants, openSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,7 @@ import { createObjectStorage } from '../../shared/storage';
  * URL) and hands them to the one app factory. The Workers entry is functions/worker.ts.
  */
 export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps & { close(): void } {
+  protectDatabaseFile(config.database.url);
   const client = createClient({ url: config.database.url, authToken: config.database.authToken });
   if (config.database.url.startsWith('file:')) {
     // Per connection: in WAL mode NORMAL stays durable across crashes of the process; and a
@@ -53,6 +55,52 @@ export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps
     },
     close: () => client.close(),
   };
+}
+
+/** The file a `file:` database URL names (as @libsql/core parses it), or undefined for any other URL. */
+function databaseFilePath(url: string): string | undefined {
+  const match = /^file:(?:\/\/[^/?#]*)?([^?#]*)/i.exec(url);
+  let file: string | undefined;
+  try {
+    file = match?.[1] ? decodeURIComponent(match[1]) : undefined;
+  } catch {
+    return undefined; // malformed: libSQL refuses the URL itself
+  }
+  return file && file !== ':memory:' ? file : undefined;
+}
+
+/**
+ * The embedded database holds password hashes and who may read what: owner-only (0600), like
+ * secrets.json, whatever the umask and the data folder's mode. The folder is made 0700 only when
+ * it is created, so an existing one (DATA_DIR=., or one an operator made 0755) would otherwise get
+ * app.db 0644 under the usual umask 022. So the file is created 0600 before libSQL opens it
+ * (SQLite then creates its -wal and -shm with the database file's mode), and an existing file
+ * looser than that, from before this rule or copied in, is tightened along with its companions.
+ * Any URL other than `file:` is left alone.
+ */
+export function protectDatabaseFile(url: string): void {
+  const file = databaseFilePath(url);
+  if (!file) return;
+  try {
+    // Only a file that is not there yet is opened (O_EXCL). Closing any descriptor of a file drops
+    // every POSIX lock this process holds on it, so opening a live database here, where another
+    // connection may have it open, would let SQLite delete a WAL still in use.
+    closeSync(openSync(file, constants.O_RDONLY | constants.O_CREAT | constants.O_EXCL, 0o600));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return; // no such folder: libSQL says so
+    if (code !== 'EEXIST') throw error;
+  }
+  // By path (stat, chmod), never through a descriptor, for the reason above.
+  for (const companion of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    let mode: number;
+    try {
+      mode = statSync(companion).mode;
+    } catch {
+      continue; // not there (yet)
+    }
+    if (mode & 0o077) chmodSync(companion, 0o600);
+  }
 }
 
 const require = createRequire(import.meta.url);
