@@ -27,7 +27,8 @@ export interface Deps {
   clock: Clock;
   /**
    * The caller's address as the platform vouches for it (CF-Connecting-IP on Workers; the socket,
-   * or a configured proxy's header, on Node): never a header any caller could set.
+   * or a configured proxy's header, on Node): never a header any caller could set. Limits count
+   * it through `addressKey` (shared/client-address.ts), which groups IPv6 by /64.
    */
   clientAddress(c: Context<AppEnv>): string;
   log: Logger;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addressKey } from '../../shared/client-address';
 import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
 import { unauthenticated } from '../../shared/errors';
 import { PASSWORD_MAX_BYTES, utf8Length } from '../../shared/passwords';
@@ -45,9 +46,14 @@ export const handlers = factory.createHandlers(guard(route), ...jsonBody(LoginRe
   const { username, password } = c.req.valid('json');
   const { db, passwords, accessTokens, clock, clientAddress } = deps(c);
   const now = clock.now();
-  // Keyed by what was typed, so an unknown name is throttled exactly like a real one.
-  const account = username.trim().toLowerCase();
-  const ip = clientAddress(c);
+  // Looked up first, whatever the counters say, so a throttled attempt costs the same lookup for
+  // a known and an unknown name.
+  const user = await findUserByLogin(db, username);
+  // One account is one counter, whichever of its username or email was typed; a name no account
+  // has is counted by what was typed (normalised as the lookup does), so it is throttled exactly
+  // like a real one. The two kinds of key cannot collide.
+  const account = user ? `id:${user.id}` : `name:${username.trim().toLowerCase()}`;
+  const ip = addressKey(clientAddress(c));
   const limits = [
     { key: `login:ip:${ip}`, rule: RULES.loginPerIp },
     { key: `login:account-ip:${account}|${ip}`, rule: RULES.loginPerAccountAndIp },
@@ -55,7 +61,6 @@ export const handlers = factory.createHandlers(guard(route), ...jsonBody(LoginRe
   ];
   await assertNotThrottled(db, limits, now);
 
-  const user = await findUserByLogin(db, username);
   // Unknown user and wrong password cost the same bcrypt work and give the same answer.
   const ok = user ? await passwords.verify(password, user.passwordHash) : await passwords.verifyAgainstNobody(password);
   if (!user || !ok) {

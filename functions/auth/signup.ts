@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { addressKey } from '../../shared/client-address';
 import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
 import { Email, NewPassword, Problem, UserEnvelope, Username } from '../../shared/schemas';
 import { ApiError } from '../../shared/errors';
@@ -29,7 +30,7 @@ export const route = defineRoute({
 export const handlers = factory.createHandlers(guard(route), ...jsonBody(SignupRequest), async (c) => {
   const input = c.req.valid('json');
   const { db, passwords, clock, clientAddress, commonPasswords } = deps(c);
-  const limits = [{ key: `signup:ip:${clientAddress(c)}`, rule: RULES.signupPerIp }];
+  const limits = [{ key: `signup:ip:${addressKey(clientAddress(c))}`, rule: RULES.signupPerIp }];
   await assertNotThrottled(db, limits, clock.now());
   await recordAttempt(db, limits, clock.now());
   if (await commonPasswords.isCommon(input.password)) {
