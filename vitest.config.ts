@@ -1,7 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
 /** The black-box API suites that run on both runtimes; the rest drive Node-side tools. */
-const API_SUITES = ['test/auth.test.ts', 'test/errors.test.ts', 'test/files.test.ts', 'test/downloads.test.ts', 'test/openapi.test.ts', 'test/rate-limits.test.ts', 'test/concurrency.test.ts', 'test/fuzz.test.ts', 'test/hostile-documents.test.ts'];
+const API_SUITES = [
+  'test/auth.test.ts',
+  'test/errors.test.ts',
+  'test/files.test.ts',
+  'test/downloads.test.ts',
+  'test/openapi.test.ts',
+  'test/rate-limits.test.ts',
+  'test/concurrency.test.ts',
+  'test/fuzz.test.ts',
+  'test/hostile-documents.test.ts',
+];
 
 export default defineConfig({
   test: {

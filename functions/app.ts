@@ -22,7 +22,13 @@ export interface AppOptions {
 }
 
 const contentTypeOf = (path: string) =>
-  path.endsWith('.html') ? 'text/html; charset=utf-8' : path.endsWith('.js') ? 'text/javascript; charset=utf-8' : path.endsWith('.css') ? 'text/css; charset=utf-8' : 'application/octet-stream';
+  path.endsWith('.html')
+    ? 'text/html; charset=utf-8'
+    : path.endsWith('.js')
+      ? 'text/javascript; charset=utf-8'
+      : path.endsWith('.css')
+        ? 'text/css; charset=utf-8'
+        : 'application/octet-stream';
 
 /** Where the docs page's script is found among the deployment's static assets. */
 export const DOCS_SCRIPT_ASSET = '/vendor/scalar-api-reference.js';
@@ -67,7 +73,15 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   });
   if (deps.config.corsOrigins.length > 0) {
     // Only the origins the operator lists; credentials are bearer tokens, never cookies.
-    app.use('/api/*', cors({ origin: deps.config.corsOrigins, allowHeaders: ['Authorization', 'Content-Type'], exposeHeaders: ['Retry-After', 'X-Request-Id'], maxAge: 600 }));
+    app.use(
+      '/api/*',
+      cors({
+        origin: deps.config.corsOrigins,
+        allowHeaders: ['Authorization', 'Content-Type'],
+        exposeHeaders: ['Retry-After', 'X-Request-Id'],
+        maxAge: 600,
+      }),
+    );
   }
   app.use(
     secureHeaders({

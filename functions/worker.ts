@@ -75,7 +75,9 @@ function prepare(env: WorkerEnv): Isolate | { problems: string[] } {
         log: createLogger(config.logLevel),
         commonPasswords: createCommonPasswords(
           async () => {
-            const res = await (env.ASSETS ?? { fetch: () => Promise.reject(new Error('no ASSETS binding')) }).fetch(new Request(`https://assets.local${COMMON_PASSWORDS_ASSET}`));
+            const res = await (env.ASSETS ?? { fetch: () => Promise.reject(new Error('no ASSETS binding')) }).fetch(
+              new Request(`https://assets.local${COMMON_PASSWORDS_ASSET}`),
+            );
             if (!res.ok) throw new Error(`common password list: ${res.status}`);
             return res.text();
           },
@@ -98,7 +100,13 @@ function depsFor({ config, shared }: Isolate): Deps {
 const misconfigured = (problems: string[]) => {
   logEvent('error', { event: 'misconfigured', problems });
   return new Response(
-    JSON.stringify({ type: 'about:blank', title: 'Service unavailable', status: 503, code: 'misconfigured', detail: 'The service is not configured correctly; the operator has been told why.' }),
+    JSON.stringify({
+      type: 'about:blank',
+      title: 'Service unavailable',
+      status: 503,
+      code: 'misconfigured',
+      detail: 'The service is not configured correctly; the operator has been told why.',
+    }),
     { status: 503, headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '60' } },
   );
 };

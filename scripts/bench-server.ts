@@ -15,7 +15,15 @@ const stack = await startLocalStack({
   storagePort: 0,
   env: { ENVIRONMENT: 'test', LOG_LEVEL: 'error', TRUSTED_PROXY_HEADER: 'x-forwarded-for', MAX_UPLOAD_BYTES: String(200 * 1024 * 1024) },
 });
-process.send?.({ apiUrl: stack.apiUrl, storageUrl: stack.storageUrl, databaseUrl: stack.databaseUrl, secrets: stack.secrets, dataDir, bucket: stack.config.storage.bucket, bcryptCost: stack.config.bcryptCost });
+process.send?.({
+  apiUrl: stack.apiUrl,
+  storageUrl: stack.storageUrl,
+  databaseUrl: stack.databaseUrl,
+  secrets: stack.secrets,
+  dataDir,
+  bucket: stack.config.storage.bucket,
+  bcryptCost: stack.config.bcryptCost,
+});
 process.on('message', (message) => {
   if (message === 'stats') process.send?.({ rss: process.memoryUsage().rss, apiBytesReceived: stack.apiBytesReceived() });
 });

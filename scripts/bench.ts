@@ -33,7 +33,10 @@ interface ServerInfo {
 }
 
 function start<T>(script: string): Promise<{ child: ChildProcess; info: T }> {
-  const child = fork(path.join(PROJECT_ROOT, 'scripts', script), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(PROJECT_ROOT, 'scripts', script), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (info) => resolve({ child, info: info as T }));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -53,7 +56,10 @@ interface Load {
   errors: number;
 }
 
-async function load(url: string, options: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; connections?: number; amount?: number } = {}): Promise<Load> {
+async function load(
+  url: string,
+  options: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; connections?: number; amount?: number } = {},
+): Promise<Load> {
   const result = await autocannon({
     url,
     method: options.method ?? 'GET',
@@ -79,7 +85,11 @@ async function seedFiles(sql: Client, opts: { count: number; start: number; uplo
         args: [id, `file-${n}.docx`, DOCX, `files/${crypto.randomUUID()}`, 'ready', opts.uploadedBy, created, created, created],
       });
       const grantee = opts.grantTo(n);
-      if (grantee) statements.push({ sql: 'insert into file_grants (file_id, user_id, file_created_at) values (?, ?, ?)', args: [id, grantee, created] });
+      if (grantee)
+        statements.push({
+          sql: 'insert into file_grants (file_id, user_id, file_created_at) values (?, ?, ?)',
+          args: [id, grantee, created],
+        });
     }
     await sql.batch(statements, 'write');
   }
@@ -118,17 +128,39 @@ async function main() {
   const hasher = createPasswordHasher(server.info.bcryptCost);
   const password = 'bench passphrase 42';
   const hash = await hasher.hash(password);
-  const ops = await createUser(db, { username: 'bench-ops', email: 'bench-ops@example.com', passwordHash: hash, role: 'ops', now: new Date(0) });
-  const client = await createUser(db, { username: 'bench-client', email: 'bench-client@example.com', passwordHash: hash, role: 'client', now: new Date(0) });
+  const ops = await createUser(db, {
+    username: 'bench-ops',
+    email: 'bench-ops@example.com',
+    passwordHash: hash,
+    role: 'ops',
+    now: new Date(0),
+  });
+  const client = await createUser(db, {
+    username: 'bench-client',
+    email: 'bench-client@example.com',
+    passwordHash: hash,
+    role: 'client',
+    now: new Date(0),
+  });
   const loginAs = async (username: string) => {
-    const res = await fetch(`${apiUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    const res = await fetch(`${apiUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
     return ((await res.json()) as { accessToken: string }).accessToken;
   };
   const [opsToken, clientToken] = [await loginAs('bench-ops'), await loginAs('bench-client')];
   await seedFiles(sql, { count: 1000, start: 0, uploadedBy: ops.id, grantTo: () => client.id });
-  const page = (await (await fetch(`${apiUrl}/api/files?limit=50`, { headers: { authorization: `Bearer ${clientToken}` } })).json()) as { items: Array<{ id: string }> };
+  const page = (await (await fetch(`${apiUrl}/api/files?limit=50`, { headers: { authorization: `Bearer ${clientToken}` } })).json()) as {
+    items: Array<{ id: string }>;
+  };
   const fileId = page.items[0]?.id ?? '';
-  const link = ((await (await fetch(`${apiUrl}/api/files/${fileId}/download-link`, { method: 'POST', headers: { authorization: `Bearer ${clientToken}` } })).json()) as { downloadLink: string }).downloadLink;
+  const link = (
+    (await (
+      await fetch(`${apiUrl}/api/files/${fileId}/download-link`, { method: 'POST', headers: { authorization: `Bearer ${clientToken}` } })
+    ).json()) as { downloadLink: string }
+  ).downloadLink;
   const auth = { authorization: `Bearer ${clientToken}` };
 
   // Throughput at 64 connections, each path against the floor.
@@ -139,7 +171,11 @@ async function main() {
     'get file': await load(`${apiUrl}/api/files/${fileId}`, { headers: auth }),
     'issue link': await load(`${apiUrl}/api/files/${fileId}/download-link`, { method: 'POST', headers: auth }),
     'redeem link (JSON)': await load(link, { headers: { ...auth, accept: 'application/json' } }),
-    login: await load(`${apiUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench-client', password }) }),
+    login: await load(`${apiUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'bench-client', password }),
+    }),
   };
 
   // bcrypt alone, one thread as in the server, at the configured cost.
@@ -169,7 +205,12 @@ async function main() {
   const size = 100 * 1024 * 1024;
   const body = new Uint8Array(size);
   for (let i = 0; i < size; i += 65536) crypto.getRandomValues(body.subarray(i, Math.min(i + 65536, size)));
-  const aws = new AwsClient({ accessKeyId: server.info.secrets.storageAccessKeyId, secretAccessKey: server.info.secrets.storageSecretAccessKey, service: 's3', region: 'us-east-1' });
+  const aws = new AwsClient({
+    accessKeyId: server.info.secrets.storageAccessKeyId,
+    secretAccessKey: server.info.secrets.storageSecretAccessKey,
+    service: 's3',
+    region: 'us-east-1',
+  });
   const before = await ask<{ apiBytesReceived: number }>(server.child, 'stats');
   const presigned: number[] = [];
   const direct: number[] = [];
@@ -180,18 +221,26 @@ async function main() {
       body: JSON.stringify({ filename: `big-${round}.docx`, contentType: DOCX, size }),
     });
     const { upload } = (await startRes.json()) as { upload: { url: string; headers: Record<string, string> } };
-    presigned.push(await timed(async () => {
-      const res = await fetch(upload.url, { method: 'PUT', headers: { 'content-type': upload.headers['content-type'] ?? DOCX }, body: new Blob([body]) });
-      if (res.status !== 200) throw new Error(`presigned PUT ${res.status}`);
-    }));
-    direct.push(await timed(async () => {
-      const res = await aws.fetch(`${server.info.storageUrl}/${server.info.bucket}/bench/direct-${round}`, {
-        method: 'PUT',
-        headers: { 'content-type': DOCX, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
-        body: new Blob([body]),
-      });
-      if (res.status !== 200) throw new Error(`direct PUT ${res.status}`);
-    }));
+    presigned.push(
+      await timed(async () => {
+        const res = await fetch(upload.url, {
+          method: 'PUT',
+          headers: { 'content-type': upload.headers['content-type'] ?? DOCX },
+          body: new Blob([body]),
+        });
+        if (res.status !== 200) throw new Error(`presigned PUT ${res.status}`);
+      }),
+    );
+    direct.push(
+      await timed(async () => {
+        const res = await aws.fetch(`${server.info.storageUrl}/${server.info.bucket}/bench/direct-${round}`, {
+          method: 'PUT',
+          headers: { 'content-type': DOCX, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+          body: new Blob([body]),
+        });
+        if (res.status !== 200) throw new Error(`direct PUT ${res.status}`);
+      }),
+    );
   }
   const after = await ask<{ apiBytesReceived: number; rss: number }>(server.child, 'stats');
   const apiBytesDuringUploads = after.apiBytesReceived - before.apiBytesReceived;
@@ -229,7 +278,11 @@ async function main() {
     ['redeem ≥ 0.5 of floor', ratio(rows['redeem link (JSON)']?.rps ?? 0) >= 0.5, ratio(rows['redeem link (JSON)']?.rps ?? 0).toFixed(2)],
     ['list ≥ 0.5 of floor', ratio(rows['list files (50)']?.rps ?? 0) >= 0.5, ratio(rows['list files (50)']?.rps ?? 0).toFixed(2)],
     ['issue link ≥ 0.4 of floor', ratio(rows['issue link']?.rps ?? 0) >= 0.4, ratio(rows['issue link']?.rps ?? 0).toFixed(2)],
-    ['p99 ≤ 10 ms (redeem, list, issue link)', ['redeem link (JSON)', 'list files (50)', 'issue link'].every((k) => (rows[k]?.p99 ?? Infinity) <= 10), ['redeem link (JSON)', 'list files (50)', 'issue link'].map((k) => rows[k]?.p99).join(' / ')],
+    [
+      'p99 ≤ 10 ms (redeem, list, issue link)',
+      ['redeem link (JSON)', 'list files (50)', 'issue link'].every((k) => (rows[k]?.p99 ?? Infinity) <= 10),
+      ['redeem link (JSON)', 'list files (50)', 'issue link'].map((k) => rows[k]?.p99).join(' / '),
+    ],
     ['login ≥ 0.9 of raw bcrypt', results.bcrypt.loginRatio >= 0.9, results.bcrypt.loginRatio.toFixed(2)],
     ['100k/1k page time ≤ 1.5', results.scale.listRatio <= 1.5, results.scale.listRatio.toFixed(2)],
     ['presigned upload ≥ 0.9 of direct', results.upload.presignedToDirect >= 0.9, results.upload.presignedToDirect.toFixed(2)],
@@ -239,17 +292,29 @@ async function main() {
   const w = [22, 10, 9, 9, 9, 8];
   console.log(`\n${line(['path (64 connections)', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'errors'], w)}`);
   console.log(line(['floor (bare Hono)', floor.rps.toFixed(0), String(floor.p50), String(floor.p99), '1.00', String(floor.errors)], w));
-  for (const [name, r] of Object.entries(rows)) console.log(line([name, r.rps.toFixed(0), String(r.p50), String(r.p99), ratio(r.rps).toFixed(2), String(r.errors)], w));
-  console.log(`\nbcrypt cost ${results.bcrypt.cost}: ${bcryptPerSecond.toFixed(1)} compares/s alone; login ${(rows.login?.rps ?? 0).toFixed(1)}/s (ratio ${results.bcrypt.loginRatio.toFixed(2)})`);
-  console.log(`scale (p50, one connection): list ${small.list} → ${large.list} ms, redeem ${small.redeem} → ${large.redeem} ms with 1k → 100k files and 10k clients (ratios ${results.scale.listRatio.toFixed(2)}, ${results.scale.redeemRatio.toFixed(2)}; seeding took ${seedSeconds.toFixed(1)} s)`);
-  console.log(`upload 100 MiB: presigned ${results.upload.presignedMs.toFixed(0)} ms, direct ${results.upload.directMs.toFixed(0)} ms (ratio ${results.upload.presignedToDirect.toFixed(2)}); the API process read ${apiBytesDuringUploads} bytes meanwhile (JSON only: 0 bytes of file content)`);
-  console.log(`server RSS after the load: ${(after.rss / 1024 / 1024).toFixed(0)} MiB; worker bundle ${(bundle.gzipBytes / 1024).toFixed(1)} KiB gzip`);
+  for (const [name, r] of Object.entries(rows))
+    console.log(line([name, r.rps.toFixed(0), String(r.p50), String(r.p99), ratio(r.rps).toFixed(2), String(r.errors)], w));
+  console.log(
+    `\nbcrypt cost ${results.bcrypt.cost}: ${bcryptPerSecond.toFixed(1)} compares/s alone; login ${(rows.login?.rps ?? 0).toFixed(1)}/s (ratio ${results.bcrypt.loginRatio.toFixed(2)})`,
+  );
+  console.log(
+    `scale (p50, one connection): list ${small.list} → ${large.list} ms, redeem ${small.redeem} → ${large.redeem} ms with 1k → 100k files and 10k clients (ratios ${results.scale.listRatio.toFixed(2)}, ${results.scale.redeemRatio.toFixed(2)}; seeding took ${seedSeconds.toFixed(1)} s)`,
+  );
+  console.log(
+    `upload 100 MiB: presigned ${results.upload.presignedMs.toFixed(0)} ms, direct ${results.upload.directMs.toFixed(0)} ms (ratio ${results.upload.presignedToDirect.toFixed(2)}); the API process read ${apiBytesDuringUploads} bytes meanwhile (JSON only: 0 bytes of file content)`,
+  );
+  console.log(
+    `server RSS after the load: ${(after.rss / 1024 / 1024).toFixed(0)} MiB; worker bundle ${(bundle.gzipBytes / 1024).toFixed(1)} KiB gzip`,
+  );
   console.log('\ntargets:');
   for (const [name, ok, value] of targets) console.log(`  ${ok ? 'met   ' : 'MISSED'} ${name}: ${value}`);
   console.log(`\n(${results.totalSeconds.toFixed(0)} s in all)`);
 
   await mkdir(path.join(PROJECT_ROOT, 'bench'), { recursive: true });
-  await writeFile(path.join(PROJECT_ROOT, 'bench', 'results.json'), `${JSON.stringify({ ...results, targets: targets.map(([name, met, value]) => ({ name, met, value })) }, null, 2)}\n`);
+  await writeFile(
+    path.join(PROJECT_ROOT, 'bench', 'results.json'),
+    `${JSON.stringify({ ...results, targets: targets.map(([name, met, value]) => ({ name, met, value })) }, null, 2)}\n`,
+  );
 }
 
 await main();

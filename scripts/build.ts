@@ -8,7 +8,9 @@ import { PROJECT_ROOT } from './lib/local-stack';
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 const { bytes, gzipBytes, script } = await buildWorker(path.join(PROJECT_ROOT, 'dist', 'worker'));
-console.log(`worker  ${path.relative(PROJECT_ROOT, script)}  ${kib(bytes)} minified, ${kib(gzipBytes)} gzip (budget ${kib(BUNDLE_BUDGET_BYTES)})`);
+console.log(
+  `worker  ${path.relative(PROJECT_ROOT, script)}  ${kib(bytes)} minified, ${kib(gzipBytes)} gzip (budget ${kib(BUNDLE_BUDGET_BYTES)})`,
+);
 console.log(`assets  ${path.relative(PROJECT_ROOT, ASSETS_DIR)}/`);
 if (gzipBytes > BUNDLE_BUDGET_BYTES) {
   console.error(`The worker bundle is ${kib(gzipBytes - BUNDLE_BUDGET_BYTES)} over its budget.`);

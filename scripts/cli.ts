@@ -35,7 +35,8 @@ interface Session {
 }
 
 const sessionFile = () =>
-  process.env.SFS_CONFIG ?? path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'secure-file-share', 'session.json');
+  process.env.SFS_CONFIG ??
+  path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'secure-file-share', 'session.json');
 
 class CliError extends Error {}
 
@@ -63,7 +64,13 @@ interface Problem {
 }
 
 /** Calls the API; a problem+json answer becomes a CliError with its detail and field errors. */
-async function api<T>(session: Pick<Session, 'apiUrl'> & { accessToken?: string }, method: string, route: string, body?: unknown, accept?: string): Promise<T> {
+async function api<T>(
+  session: Pick<Session, 'apiUrl'> & { accessToken?: string },
+  method: string,
+  route: string,
+  body?: unknown,
+  accept?: string,
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(/^https?:\/\//.test(route) ? route : `${session.apiUrl}${route}`, {
@@ -82,7 +89,8 @@ async function api<T>(session: Pick<Session, 'apiUrl'> & { accessToken?: string 
   if (res.status === 204) return undefined as T;
   const payload = (await res.json().catch(() => ({}))) as T & Problem;
   if (!res.ok) {
-    if (res.status === 401 && route !== '/api/auth/login') throw new CliError('Your session has expired or was signed out: run `npm run cli -- login` again.');
+    if (res.status === 401 && route !== '/api/auth/login')
+      throw new CliError('Your session has expired or was signed out: run `npm run cli -- login` again.');
     const fields = payload.errors?.map((e) => `\n  ${e.path}: ${e.message}`).join('') ?? '';
     throw new CliError(`${payload.detail ?? `The API answered ${res.status}.`}${fields}`);
   }
@@ -168,7 +176,10 @@ program
     );
     await rm(sessionFile(), { force: true });
     if (confirmed) console.log('Signed out everywhere.');
-    else throw new CliError('The session was forgotten here, but the service did not confirm the sign-out: the token stays valid until it expires (at most 15 minutes).');
+    else
+      throw new CliError(
+        'The session was forgotten here, but the service did not confirm the sign-out: the token stays valid until it expires (at most 15 minutes).',
+      );
   });
 
 program
@@ -187,7 +198,11 @@ program
     const rows: FileView[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: FileView[]; nextCursor: string | null } = await api(session, 'GET', `/api/files?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page: { items: FileView[]; nextCursor: string | null } = await api(
+        session,
+        'GET',
+        `/api/files?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       rows.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
@@ -196,7 +211,9 @@ program
       return;
     }
     for (const f of rows) {
-      console.log([f.id, f.status.padEnd(8), formatSize(f.size).padStart(10), f.createdAt.slice(0, 16).replace('T', ' '), f.filename].join('  '));
+      console.log(
+        [f.id, f.status.padEnd(8), formatSize(f.size).padStart(10), f.createdAt.slice(0, 16).replace('T', ' '), f.filename].join('  '),
+      );
     }
   });
 
@@ -223,12 +240,20 @@ program
     try {
       const status = await new Promise<number>((resolve, reject) => {
         const url = new URL(started.upload.url);
-        const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'PUT', headers: started.upload.headers }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
+        const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+          url,
+          { method: 'PUT', headers: started.upload.headers },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
         req.on('error', reject);
-        pipeline(createReadStream(file), counter((n) => bar.update((sent += n))), req).catch(reject);
+        pipeline(
+          createReadStream(file),
+          counter((n) => bar.update((sent += n))),
+          req,
+        ).catch(reject);
       });
       if (status !== 200) throw new CliError(`Storage refused the upload (HTTP ${status}); nothing was stored.`);
     } finally {
@@ -254,13 +279,24 @@ program
     const session = await loadSession();
     const current = options.replace
       ? { allClients: false, clients: [] as Array<{ username: string }> }
-      : await api<{ allClients: boolean; clients: Array<{ username: string }> }>(session, 'GET', `/api/files/${encodeURIComponent(id)}/sharing`);
+      : await api<{ allClients: boolean; clients: Array<{ username: string }> }>(
+          session,
+          'GET',
+          `/api/files/${encodeURIComponent(id)}/sharing`,
+        );
     const clients = [...new Set([...current.clients.map((c) => c.username), ...options.client.map((c) => c.toLowerCase())])];
-    const result = await api<{ allClients: boolean; clients: Array<{ username: string }> }>(session, 'PUT', `/api/files/${encodeURIComponent(id)}/sharing`, {
-      allClients: options.all ?? current.allClients,
-      clients,
-    });
-    console.log(`Shared with ${result.allClients ? 'all clients' : 'no one by default'}${result.clients.length ? `; clients: ${result.clients.map((c) => c.username).join(', ')}` : ''}.`);
+    const result = await api<{ allClients: boolean; clients: Array<{ username: string }> }>(
+      session,
+      'PUT',
+      `/api/files/${encodeURIComponent(id)}/sharing`,
+      {
+        allClients: options.all ?? current.allClients,
+        clients,
+      },
+    );
+    console.log(
+      `Shared with ${result.allClients ? 'all clients' : 'no one by default'}${result.clients.length ? `; clients: ${result.clients.map((c) => c.username).join(', ')}` : ''}.`,
+    );
   });
 
 program
@@ -291,12 +327,17 @@ program
       if (!res.ok || !res.body) throw new CliError(`Storage refused the download (HTTP ${res.status}).`);
       const bar = progressBar('download', Number(res.headers.get('content-length')) || file.size);
       try {
-        await pipeline(Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>), counter((n) => bar.update((received += n))), handle.createWriteStream());
+        await pipeline(
+          Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>),
+          counter((n) => bar.update((received += n))),
+          handle.createWriteStream(),
+        );
       } finally {
         bar.stop();
       }
       if (received !== file.size) throw new CliError(`The download stopped after ${received} of ${file.size} bytes; nothing was saved.`);
-      if (!options.force && (await stat(target).catch(() => null))) throw new CliError(`${target} appeared meanwhile; use --force to overwrite it.`);
+      if (!options.force && (await stat(target).catch(() => null)))
+        throw new CliError(`${target} appeared meanwhile; use --force to overwrite it.`);
       await rename(temp, target);
     } catch (error) {
       await rm(temp, { force: true });
@@ -312,7 +353,11 @@ program
   .description('ops: who downloaded a file, newest first')
   .argument('<id>', 'file id')
   .action(async (id: string) => {
-    const { items } = await api<{ items: Array<{ user: { username: string }; at: string }> }>(await loadSession(), 'GET', `/api/files/${encodeURIComponent(id)}/downloads`);
+    const { items } = await api<{ items: Array<{ user: { username: string }; at: string }> }>(
+      await loadSession(),
+      'GET',
+      `/api/files/${encodeURIComponent(id)}/downloads`,
+    );
     if (items.length === 0) console.log('No downloads yet.');
     for (const d of items) console.log(`${d.at}  ${d.user.username}`);
   });

@@ -46,7 +46,13 @@ try {
     JWT_SECRET: secrets.jwtSecret,
     LINK_SECRET: secrets.linkSecret,
   };
-  await writeFile(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n', { mode: 0o600 });
+  await writeFile(
+    envFile,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join('\n') + '\n',
+    { mode: 0o600 },
+  );
 
   const wrangler = spawn(
     path.join(PROJECT_ROOT, 'node_modules', '.bin', 'wrangler'),

@@ -64,8 +64,7 @@ if (new Set(commonPasswordList()).has(parsed.data.password.toLowerCase())) {
   fail('password: is one of the most common passwords; choose another');
 }
 
-const databaseUrl =
-  process.env.DATABASE_URL ?? `file:${path.join(path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data'), 'app.db')}`;
+const databaseUrl = process.env.DATABASE_URL ?? `file:${path.join(path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data'), 'app.db')}`;
 if (databaseUrl.startsWith('file:')) {
   const { mkdir } = await import('node:fs/promises');
   await mkdir(path.dirname(databaseUrl.slice('file:'.length)), { recursive: true, mode: 0o700 });

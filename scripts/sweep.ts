@@ -19,7 +19,10 @@ let env: Record<string, string | undefined> = process.env;
 if (!process.env.DATABASE_URL) {
   const dataDir = path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data');
   const secrets = await ensureDataDir(dataDir);
-  env = { ...localEnv({ dataDir, secrets, storageUrl: `http://${LOOPBACK}:${process.env.STORAGE_PORT ?? 9000}`, apiPort: 3000 }), ...process.env };
+  env = {
+    ...localEnv({ dataDir, secrets, storageUrl: `http://${LOOPBACK}:${process.env.STORAGE_PORT ?? 9000}`, apiPort: 3000 }),
+    ...process.env,
+  };
 }
 
 const { values } = parseArgs({ options: { 'orphan-age': { type: 'string', default: '3600' } } });
@@ -35,7 +38,9 @@ try {
   console.log(`Swept ${report.expiredUploads} expired pending upload(s) and ${report.orphanObjects} orphaned object(s).`);
 } catch (error) {
   const { chain, message } = describeError(error);
-  console.error(`Sweep failed (${chain.map((c) => c.code ?? c.name).join(' < ')}${message ? `: ${message}` : ''}); run it again once the database and storage answer.`);
+  console.error(
+    `Sweep failed (${chain.map((c) => c.code ?? c.name).join(' < ')}${message ? `: ${message}` : ''}); run it again once the database and storage answer.`,
+  );
   process.exitCode = 1;
 } finally {
   deps.close();

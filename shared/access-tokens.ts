@@ -25,12 +25,7 @@ export interface AccessTokenIssuer {
   verify(token: string, now: Date): Promise<AccessTokenClaims | null>;
 }
 
-export function createAccessTokens(options: {
-  secret: string;
-  issuer: string;
-  audience: string;
-  ttlSeconds: number;
-}): AccessTokenIssuer {
+export function createAccessTokens(options: { secret: string; issuer: string; audience: string; ttlSeconds: number }): AccessTokenIssuer {
   const key = new TextEncoder().encode(options.secret);
   return {
     async issue(user, now) {
@@ -57,7 +52,12 @@ export function createAccessTokens(options: {
           currentDate: now,
         });
         const role = payload.role;
-        if (typeof payload.sub !== 'string' || (role !== 'ops' && role !== 'client') || typeof payload.iat !== 'number' || !Number.isFinite(payload.iat)) {
+        if (
+          typeof payload.sub !== 'string' ||
+          (role !== 'ops' && role !== 'client') ||
+          typeof payload.iat !== 'number' ||
+          !Number.isFinite(payload.iat)
+        ) {
           return null;
         }
         // Never older than the lifetime we issue, whatever its exp says, and never from the future

@@ -78,7 +78,10 @@ const envSchema = z.object({
   CORS_ORIGINS: z.string().optional(),
   LOG_LEVEL: z.enum(['info', 'warn', 'error']).default('info'),
   /** Node behind a reverse proxy: the header it sets to the client's address (e.g. X-Forwarded-For). */
-  TRUSTED_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).optional(),
+  TRUSTED_PROXY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/)
+    .optional(),
   DATABASE_URL: z.string().min(1).default('file:.data/app.db'),
   DATABASE_AUTH_TOKEN: z.string().optional(),
   S3_ENDPOINT: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9000'),
@@ -161,8 +164,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (production) problems.push(...secretProblems(name, value));
     else if (!value) problems.push(`${name} is missing`);
   }
-  for (const origin of (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean)) {
-    if (!/^https?:\/\/[^/\s*]+\/?$/.test(origin)) problems.push(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no wildcard)`);
+  for (const origin of (e.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)) {
+    if (!/^https?:\/\/[^/\s*]+\/?$/.test(origin))
+      problems.push(`CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no wildcard)`);
   }
   if (e.JWT_SECRET && e.JWT_SECRET === e.LINK_SECRET) {
     problems.push('JWT_SECRET and LINK_SECRET must be different keys');
@@ -196,7 +203,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     downloads: { linkTtlSeconds: e.LINK_TTL_SECONDS, urlTtlSeconds: e.DOWNLOAD_URL_TTL_SECONDS },
     trustedProxyHeader: e.TRUSTED_PROXY_HEADER?.toLowerCase(),
     logLevel: e.LOG_LEVEL,
-    corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean),
+    corsOrigins: (e.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
     database: { url: e.DATABASE_URL, authToken: e.DATABASE_AUTH_TOKEN || undefined },
     storage: {
       endpoint: e.S3_ENDPOINT.replace(/\/+$/, ''),

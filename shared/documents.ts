@@ -1,4 +1,13 @@
-import { CFB_MAGIC, DDE_INSTRUCTION, EXTERNAL_ALLOWED, FINDING_REASONS, findingForContentType, findingForPartName, NS, REFUSED_RELATIONSHIPS } from './ooxml/rules';
+import {
+  CFB_MAGIC,
+  DDE_INSTRUCTION,
+  EXTERNAL_ALLOWED,
+  FINDING_REASONS,
+  findingForContentType,
+  findingForPartName,
+  NS,
+  REFUSED_RELATIONSHIPS,
+} from './ooxml/rules';
 import { attributeKey, type XmlElement, type XmlHandler, XmlPart } from './ooxml/xml';
 import { type ByteSource, type ZipEntry, Refusal, readZipDirectory, readZipEntries, readZipEntry, SourceFailure } from './ooxml/zip';
 
@@ -47,7 +56,6 @@ export const documentTypeForFilename = (filename: string): DocumentType | undefi
   return DOCUMENT_TYPES.find((t) => lower.endsWith(t.extension));
 };
 
-
 export interface VerifyLimits {
   /** What all entries together may inflate to (see `expansionCap`). */
   maxExpandedBytes: number;
@@ -86,7 +94,12 @@ export type Verdict = { ok: true } | { ok: false; reason: string };
  */
 export async function verifyOfficeDocument(source: ByteSource, type: DocumentType, limits: { maxExpandedBytes: number }): Promise<Verdict> {
   try {
-    await inspectPackage(source, type, { maxEntries: ZIP_LIMITS.maxEntries, maxDirectoryBytes: ZIP_LIMITS.maxDirectoryBytes, ...limits }, 0);
+    await inspectPackage(
+      source,
+      type,
+      { maxEntries: ZIP_LIMITS.maxEntries, maxDirectoryBytes: ZIP_LIMITS.maxDirectoryBytes, ...limits },
+      0,
+    );
     return { ok: true };
   } catch (error) {
     if (error instanceof Refusal) return { ok: false, reason: error.reason };
@@ -142,7 +155,8 @@ async function inspectPackage(source: ByteSource, declared: DocumentType | 'embe
     const finding = findingForContentType(contentType);
     if (finding) throw new Refusal(FINDING_REASONS[finding]);
   }
-  const type = declared !== 'embedded' ? declared : DOCUMENT_TYPES.find((t) => types.all().some((c) => c.toLowerCase() === t.mainPartContentType));
+  const type =
+    declared !== 'embedded' ? declared : DOCUMENT_TYPES.find((t) => types.all().some((c) => c.toLowerCase() === t.mainPartContentType));
   if (!type) throw new Refusal('The document embeds a package that is not an office document.');
   const mainParts = [...types.overrides].filter(([, t]) => t.toLowerCase() === type.mainPartContentType);
   if (mainParts.length === 0) {
@@ -194,13 +208,19 @@ async function inspectPackage(source: ByteSource, declared: DocumentType | 'embe
         if (depth >= ZIP_LIMITS.maxEmbeddingDepth) throw new Refusal('The document nests embedded packages deeper than office suites do.');
         const bytes = joinChunks(embedded, embeddedBytes);
         embedded = undefined;
-        await inspectPackage(memorySource(bytes), 'embedded', { ...limits, maxExpandedBytes: expansionCap(bytes.length, limits.maxExpandedBytes) }, depth + 1);
+        await inspectPackage(
+          memorySource(bytes),
+          'embedded',
+          { ...limits, maxExpandedBytes: expansionCap(bytes.length, limits.maxExpandedBytes) },
+          depth + 1,
+        );
       }
     },
   );
 
   judgeRelationships(relationships, parts, mainPart);
-  if (untyped.length > 0) throw new Refusal(`Entry ${JSON.stringify(untyped[0])} has no content type in [Content_Types].xml, so it is not a valid package.`);
+  if (untyped.length > 0)
+    throw new Refusal(`Entry ${JSON.stringify(untyped[0])} has no content type in [Content_Types].xml, so it is not a valid package.`);
 }
 
 function joinChunks(chunks: Uint8Array[], length: number): Uint8Array {
@@ -221,7 +241,8 @@ function memorySource(bytes: Uint8Array): ByteSource {
     stream: async (offset, length) =>
       new ReadableStream<Uint8Array>({
         start(controller) {
-          for (let at = offset; at < offset + length; at += 64 * 1024) controller.enqueue(bytes.subarray(at, Math.min(offset + length, at + 64 * 1024)));
+          for (let at = offset; at < offset + length; at += 64 * 1024)
+            controller.enqueue(bytes.subarray(at, Math.min(offset + length, at + 64 * 1024)));
           controller.close();
         },
       }),
@@ -239,7 +260,9 @@ function judgeRelationships(relationships: Relationship[], parts: Map<string, Zi
     if (finding) throw new Refusal(FINDING_REASONS[finding]);
     if (r.external) {
       if (!EXTERNAL_ALLOWED.has(kind)) {
-        throw new Refusal(`The document refers to an external ${kind || 'resource'} (${JSON.stringify(r.target.slice(0, 100))}); only hyperlinks may point outside it.`);
+        throw new Refusal(
+          `The document refers to an external ${kind || 'resource'} (${JSON.stringify(r.target.slice(0, 100))}); only hyperlinks may point outside it.`,
+        );
       }
       continue;
     }
@@ -264,7 +287,9 @@ function resolveTarget(sourcePart: string, target: string): string | undefined {
   const path = target.split('#')[0] ?? '';
   if (path === '') return undefined; // a link to a place inside the same part
   if (/^[a-z][a-z0-9+.-]*:/i.test(path) || path.startsWith('//')) {
-    throw new Refusal(`The document refers to an external resource (${JSON.stringify(target.slice(0, 100))}) while claiming it is inside the package.`);
+    throw new Refusal(
+      `The document refers to an external resource (${JSON.stringify(target.slice(0, 100))}) while claiming it is inside the package.`,
+    );
   }
   if (path.includes('\\')) throw unsafe();
   let decoded: string;
@@ -381,7 +406,8 @@ class PartWatcher implements XmlHandler {
       return;
     }
     if ((NS.spreadsheetml as readonly string[]).includes(element.uri)) {
-      if (element.local === 'ddeLink') throw new Refusal('The workbook contains a DDE link, which runs other programs; it is not accepted.');
+      if (element.local === 'ddeLink')
+        throw new Refusal('The workbook contains a DDE link, which runs other programs; it is not accepted.');
       if (element.local === 'oleLink') throw new Refusal(FINDING_REASONS.OLE);
       return;
     }
@@ -403,7 +429,10 @@ class PartWatcher implements XmlHandler {
   }
 
   close(element: XmlElement) {
-    if ((NS.wordprocessingml as readonly string[]).includes(element.uri) && (element.local === 'instrText' || element.local === 'delInstrText')) {
+    if (
+      (NS.wordprocessingml as readonly string[]).includes(element.uri) &&
+      (element.local === 'instrText' || element.local === 'delInstrText')
+    ) {
       this.inInstruction -= 1;
       const field = this.fields.at(-1);
       if (field) this.judgeInstruction(field.instruction);

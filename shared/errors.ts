@@ -107,8 +107,7 @@ export interface Problem {
 export const unauthenticated = (detail = 'Sign in to use this endpoint.') =>
   new ApiError(401, 'unauthenticated', detail, { headers: { 'WWW-Authenticate': 'Bearer' } });
 
-export const forbidden = (detail = 'Your role does not allow this action.') =>
-  new ApiError(403, 'forbidden', detail);
+export const forbidden = (detail = 'Your role does not allow this action.') => new ApiError(403, 'forbidden', detail);
 
 export const notFound = (detail = 'No such resource.') => new ApiError(404, 'not_found', detail);
 

@@ -56,7 +56,10 @@ function getFileColumns() {
   };
 }
 
-export async function insertPendingFile(db: Database, row: Omit<FileRow, 'status' | 'rejectionReason' | 'readyAt' | 'sharedWithAllClients'>): Promise<FileRow> {
+export async function insertPendingFile(
+  db: Database,
+  row: Omit<FileRow, 'status' | 'rejectionReason' | 'readyAt' | 'sharedWithAllClients'>,
+): Promise<FileRow> {
   const full: FileRow = { ...row, status: 'pending', rejectionReason: null, readyAt: null, sharedWithAllClients: false };
   await db.insert(files).values(full);
   return full;
@@ -92,13 +95,26 @@ export interface Cursor {
   id: string;
 }
 
-export const encodeCursor = (c: Cursor) => btoa(JSON.stringify([c.createdAt, c.id])).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+export const encodeCursor = (c: Cursor) =>
+  btoa(JSON.stringify([c.createdAt, c.id]))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 
 export function decodeCursor(value: string): Cursor {
-  const invalid = () => new ApiError(400, 'validation_failed', 'The cursor is not one this API issued.', { errors: [{ path: 'cursor', message: 'is invalid' }] });
+  const invalid = () =>
+    new ApiError(400, 'validation_failed', 'The cursor is not one this API issued.', {
+      errors: [{ path: 'cursor', message: 'is invalid' }],
+    });
   try {
     const parsed: unknown = JSON.parse(atob(value.replace(/-/g, '+').replace(/_/g, '/')));
-    if (Array.isArray(parsed) && parsed.length === 2 && Number.isSafeInteger(parsed[0]) && typeof parsed[1] === 'string' && parsed[1].length <= 64) {
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      Number.isSafeInteger(parsed[0]) &&
+      typeof parsed[1] === 'string' &&
+      parsed[1].length <= 64
+    ) {
       return { createdAt: parsed[0] as number, id: parsed[1] };
     }
   } catch {
@@ -112,7 +128,11 @@ export function decodeCursor(value: string): Cursor {
  * while files are added. A client's list is the union of two index-ordered branches (files
  * shared with all clients; files granted to it), each limited, then merged.
  */
-export async function listFiles(db: Database, viewer: Viewer, options: { limit: number; cursor?: Cursor }): Promise<{ items: FileWithUploader[]; nextCursor: string | null }> {
+export async function listFiles(
+  db: Database,
+  viewer: Viewer,
+  options: { limit: number; cursor?: Cursor },
+): Promise<{ items: FileWithUploader[]; nextCursor: string | null }> {
   const take = options.limit + 1;
   const c = options.cursor;
   let rows: FileWithUploader[];
@@ -184,7 +204,10 @@ export async function markReady(db: Database, id: string, storageKey: string, no
 }
 
 export async function markRejected(db: Database, id: string, reason: string): Promise<boolean> {
-  const result = await db.update(files).set({ status: 'rejected', rejectionReason: reason }).where(and(eq(files.id, id), eq(files.status, 'pending')));
+  const result = await db
+    .update(files)
+    .set({ status: 'rejected', rejectionReason: reason })
+    .where(and(eq(files.id, id), eq(files.status, 'pending')));
   return result.rowsAffected === 1;
 }
 
@@ -225,7 +248,11 @@ export async function getSharing(db: Database, file: { id: string; sharedWithAll
  * Replaces the whole grant set in one atomic batch. Every username must name an existing
  * client; otherwise nothing changes and the answer lists the ones that do not.
  */
-export async function replaceSharing(db: Database, file: FileRow | FileWithUploader, input: { allClients: boolean; clients: string[] }): Promise<Sharing> {
+export async function replaceSharing(
+  db: Database,
+  file: FileRow | FileWithUploader,
+  input: { allClients: boolean; clients: string[] },
+): Promise<Sharing> {
   const usernames = [...new Set(input.clients)];
   const found = usernames.length
     ? await db.select({ id: users.id, username: users.username, role: users.role }).from(users).where(inArray(users.username, usernames))
@@ -234,13 +261,18 @@ export async function replaceSharing(db: Database, file: FileRow | FileWithUploa
   const errors = input.clients.flatMap((name, index) => {
     const user = byName.get(name);
     if (!user) return [{ path: `clients.${index}`, message: `no client is called "${name}"` }];
-    if (user.role !== 'client') return [{ path: `clients.${index}`, message: `"${name}" is not a client; only clients can be granted files` }];
+    if (user.role !== 'client')
+      return [{ path: `clients.${index}`, message: `"${name}" is not a client; only clients can be granted files` }];
     return [];
   });
   if (errors.length > 0) {
     throw new ApiError(400, 'validation_failed', 'Some usernames are not clients; nothing was changed.', { errors });
   }
-  const grants = usernames.map((name) => ({ fileId: file.id, userId: (byName.get(name) as { id: string }).id, fileCreatedAt: file.createdAt }));
+  const grants = usernames.map((name) => ({
+    fileId: file.id,
+    userId: (byName.get(name) as { id: string }).id,
+    fileCreatedAt: file.createdAt,
+  }));
   try {
     await db.batch([
       db.update(files).set({ sharedWithAllClients: input.allClients }).where(eq(files.id, file.id)),

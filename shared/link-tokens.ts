@@ -33,7 +33,12 @@ export interface LinkTokens {
 export async function deriveLinkKey(secret: string): Promise<Uint8Array> {
   const material = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), 'HKDF', false, ['deriveBits']);
   const bits = await crypto.subtle.deriveBits(
-    { name: 'HKDF', hash: 'SHA-256', salt: new TextEncoder().encode('secure-file-share'), info: new TextEncoder().encode('download-link/A256GCM/v1') },
+    {
+      name: 'HKDF',
+      hash: 'SHA-256',
+      salt: new TextEncoder().encode('secure-file-share'),
+      info: new TextEncoder().encode('download-link/A256GCM/v1'),
+    },
     material,
     256,
   );

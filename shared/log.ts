@@ -11,8 +11,20 @@ export function describeError(error: unknown): { chain: Array<{ name: string; co
     chain.push({ name: e.name, ...(typeof code === 'string' ? { code } : {}) });
     root = e;
   }
-  const frames = error instanceof Error ? (error.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 8).map((l) => l.trim()) : [];
-  const rootMessage = root instanceof Error && root !== error ? root.message : error instanceof Error && !/params:/i.test(error.message) ? error.message : undefined;
+  const frames =
+    error instanceof Error
+      ? (error.stack ?? '')
+          .split('\n')
+          .filter((l) => /^\s+at /.test(l))
+          .slice(0, 8)
+          .map((l) => l.trim())
+      : [];
+  const rootMessage =
+    root instanceof Error && root !== error
+      ? root.message
+      : error instanceof Error && !/params:/i.test(error.message)
+        ? error.message
+        : undefined;
   return { chain, ...(rootMessage ? { message: rootMessage.split('\n')[0] } : {}), frames };
 }
 

@@ -14,7 +14,13 @@ export function buildOpenApiDocument(routes: RouteDefinition[], serverUrl: strin
       responses[status as `${1 | 2 | 3 | 4 | 5}${string}`] = {
         description: response.description,
         ...(response.schema
-          ? { content: { [response.contentType ?? (Number(status) >= 400 ? 'application/problem+json' : 'application/json')]: { schema: response.schema } } }
+          ? {
+              content: {
+                [response.contentType ?? (Number(status) >= 400 ? 'application/problem+json' : 'application/json')]: {
+                  schema: response.schema,
+                },
+              },
+            }
           : {}),
       };
     }

@@ -39,7 +39,15 @@ const delayMs = (count: number, rule: LimitRule) =>
 /** Throws 429 (with Retry-After) when any of the limits says the caller must wait. */
 export async function assertNotThrottled(db: Database, limits: Limit[], now: Date): Promise<void> {
   if (limits.length === 0) return;
-  const rows = await db.select().from(rateLimits).where(inArray(rateLimits.key, limits.map((l) => l.key)));
+  const rows = await db
+    .select()
+    .from(rateLimits)
+    .where(
+      inArray(
+        rateLimits.key,
+        limits.map((l) => l.key),
+      ),
+    );
   let waitMs = 0;
   for (const row of rows) {
     const rule = limits.find((l) => l.key === row.key)?.rule;

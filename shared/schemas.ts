@@ -25,7 +25,9 @@ export const NewPassword = z
   .string()
   .refine((v) => [...v].length >= PASSWORD_MIN_CHARS, `must be at least ${PASSWORD_MIN_CHARS} characters`)
   .refine((v) => utf8Length(v) <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8`)
-  .meta({ description: `At least ${PASSWORD_MIN_CHARS} characters and at most ${PASSWORD_MAX_BYTES} bytes of UTF-8 (bcrypt's limit; never truncated).` });
+  .meta({
+    description: `At least ${PASSWORD_MIN_CHARS} characters and at most ${PASSWORD_MAX_BYTES} bytes of UTF-8 (bcrypt's limit; never truncated).`,
+  });
 
 export const Role = z.enum(ROLES);
 
@@ -50,7 +52,9 @@ export const File = z
     filename: z.string(),
     contentType: z.string(),
     size: z.number().int(),
-    status: z.enum(FILE_STATUSES).meta({ description: '`pending`: upload URL issued; `ready`: verified; `rejected`: content failed checks.' }),
+    status: z
+      .enum(FILE_STATUSES)
+      .meta({ description: '`pending`: upload URL issued; `ready`: verified; `rejected`: content failed checks.' }),
     rejectionReason: z.string().nullable().meta({ description: 'Why the content was rejected, for people to read; null otherwise.' }),
     sharedWithAllClients: z.boolean(),
     uploadedBy: z.object({ id: z.string(), username: z.string() }),

@@ -38,7 +38,10 @@ export interface ObjectStorage {
   /** A PUT URL that only accepts exactly this content type and length, until it expires. */
   presignPut(key: string, options: { contentType: string; size: number; expiresInSeconds: number; now: Date }): Promise<PresignedRequest>;
   /** A GET URL for the object that makes the browser save it under `contentDisposition`. */
-  presignGet(key: string, options: { contentDisposition: string; contentType: string; expiresInSeconds: number; now: Date }): Promise<PresignedRequest>;
+  presignGet(
+    key: string,
+    options: { contentDisposition: string; contentType: string; expiresInSeconds: number; now: Date },
+  ): Promise<PresignedRequest>;
   /** The object's size, or null when there is no such object. */
   head(key: string): Promise<ObjectHead | null>;
   /** Bytes [start, start + length) of the object. */
@@ -160,7 +163,11 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
       // A timeout for the whole body would cut a long read short: it is restarted at every chunk.
       const abort = new AbortController();
       let timer = setTimeout(() => abort.abort(new Error('storage stalled')), timeoutMs);
-      const res = await send(objectUrl(key), { method: 'GET', headers: { range: `bytes=${start}-${start + length - 1}` } }, abort.signal).catch((error) => {
+      const res = await send(
+        objectUrl(key),
+        { method: 'GET', headers: { range: `bytes=${start}-${start + length - 1}` } },
+        abort.signal,
+      ).catch((error) => {
         clearTimeout(timer);
         throw error;
       });
@@ -196,7 +203,8 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
       });
       // S3 can answer 200 and still report an error in the body.
       const body = await res.text();
-      if (res.status === 404 || /<Code>NoSuchKey<\/Code>/.test(body)) throw new DependencyError('storage', new Error('copy source vanished'));
+      if (res.status === 404 || /<Code>NoSuchKey<\/Code>/.test(body))
+        throw new DependencyError('storage', new Error('copy source vanished'));
       if (!res.ok || !/<CopyObjectResult/.test(body)) throw new DependencyError('storage', new Error(`copy answered ${res.status}`));
     },
 
@@ -220,14 +228,20 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
           const key = /<Key>([^<]*)<\/Key>/.exec(contents)?.[1];
           const lastModified = Date.parse(/<LastModified>([^<]*)<\/LastModified>/.exec(contents)?.[1] ?? '');
           // Unknown age counts as new: the sweep never deletes what it cannot date.
-          if (key !== undefined) yield { key: decodeXml(key), lastModified: Number.isNaN(lastModified) ? new Date() : new Date(lastModified) };
+          if (key !== undefined)
+            yield { key: decodeXml(key), lastModified: Number.isNaN(lastModified) ? new Date() : new Date(lastModified) };
         }
-        token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? decodeXml(/<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1] ?? '') || undefined : undefined;
+        token = /<IsTruncated>true<\/IsTruncated>/.test(xml)
+          ? decodeXml(/<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1] ?? '') || undefined
+          : undefined;
       } while (token);
     },
   };
 }
 
 function decodeXml(value: string): string {
-  return value.replace(/&(lt|gt|amp|quot|apos);/g, (_, entity: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[entity] ?? '');
+  return value.replace(
+    /&(lt|gt|amp|quot|apos);/g,
+    (_, entity: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[entity] ?? '',
+  );
 }

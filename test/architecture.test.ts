@@ -24,7 +24,13 @@ describe('architecture', () => {
     expect(files.length).toBeGreaterThan(10);
     const offenders = files.flatMap(({ file, text }) =>
       imports(text)
-        .filter((m) => m.startsWith('node:') || m === '@libsql/client' || m === '@hono/node-server' || /^(fs|path|os|crypto|http|net|child_process)$/.test(m))
+        .filter(
+          (m) =>
+            m.startsWith('node:') ||
+            m === '@libsql/client' ||
+            m === '@hono/node-server' ||
+            /^(fs|path|os|crypto|http|net|child_process)$/.test(m),
+        )
         .map((m) => `${file} imports ${m}`),
     );
     expect(offenders).toEqual([]);
@@ -32,7 +38,9 @@ describe('architecture', () => {
 
   it('shared/ never imports from functions/', async () => {
     const offenders = (await sources('shared')).flatMap(({ file, text }) =>
-      imports(text).filter((m) => m.includes('functions/')).map((m) => `${file} imports ${m}`),
+      imports(text)
+        .filter((m) => m.includes('functions/'))
+        .map((m) => `${file} imports ${m}`),
     );
     expect(offenders).toEqual([]);
   });

@@ -7,10 +7,13 @@ import { type ApiStack, startApiStack, uniqueName, useStack } from './helpers/st
 let stack: ApiStack;
 let api: ApiClient;
 
-useStack(() => startApiStack(), (s, a) => {
-  stack = s;
-  api = a;
-});
+useStack(
+  () => startApiStack(),
+  (s, a) => {
+    stack = s;
+    api = a;
+  },
+);
 
 /** The next code point in place of the last one: for é, 😀 and ASCII only the final UTF-8 byte differs. */
 const changeLastByte = (value: string) => {
@@ -48,7 +51,9 @@ describe('POST /api/auth/signup', () => {
   it('refuses a taken username, whatever its case, with 409 username_taken', async () => {
     const name = uniqueName('dup');
     await api.signup(name);
-    const res = await api.request('POST', '/api/auth/signup', { json: signupBody(name.toUpperCase(), { email: `other-${name}@example.com` }) });
+    const res = await api.request('POST', '/api/auth/signup', {
+      json: signupBody(name.toUpperCase(), { email: `other-${name}@example.com` }),
+    });
     expectProblem(res, 409, 'username_taken');
   });
 
@@ -116,12 +121,17 @@ describe('POST /api/auth/signup', () => {
     });
   });
 
-  it.each([['password1'], ['iloveyou1'], ['Qwertyuiop'], ['12345678']])('refuses %s, one of the most common passwords, whatever its case', async (password) => {
-    const name = uniqueName('common');
-    const res = await api.request('POST', '/api/auth/signup', { json: signupBody(name, { password }) });
-    expectProblem(res, 400, 'validation_failed');
-    expect((res.body as { errors: { path: string; message: string }[] }).errors).toEqual([{ path: 'password', message: expect.stringContaining('most common') }]);
-  });
+  it.each([['password1'], ['iloveyou1'], ['Qwertyuiop'], ['12345678']])(
+    'refuses %s, one of the most common passwords, whatever its case',
+    async (password) => {
+      const name = uniqueName('common');
+      const res = await api.request('POST', '/api/auth/signup', { json: signupBody(name, { password }) });
+      expectProblem(res, 400, 'validation_failed');
+      expect((res.body as { errors: { path: string; message: string }[] }).errors).toEqual([
+        { path: 'password', message: expect.stringContaining('most common') },
+      ]);
+    },
+  );
 
   it.each([
     ['a username that is too short', { username: 'ab' }, 'username'],
@@ -142,9 +152,13 @@ describe('POST /api/auth/login', () => {
     const name = uniqueName('login');
     const user = await api.signup(name);
     for (const login of [name, name.toUpperCase(), `${name}@example.com`, `${name.toUpperCase()}@EXAMPLE.COM`]) {
-      const res = await api.request<{ accessToken: string; tokenType: string; expiresIn: number; user: unknown }>('POST', '/api/auth/login', {
-        json: { username: login, password: 'correct horse battery' },
-      });
+      const res = await api.request<{ accessToken: string; tokenType: string; expiresIn: number; user: unknown }>(
+        'POST',
+        '/api/auth/login',
+        {
+          json: { username: login, password: 'correct horse battery' },
+        },
+      );
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
       expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { id: user.id, role: 'client' } });
@@ -161,7 +175,9 @@ describe('POST /api/auth/login', () => {
     const name = uniqueName('who');
     await api.signup(name);
     const wrongPassword = await api.request('POST', '/api/auth/login', { json: { username: name, password: 'not the password' } });
-    const unknownUser = await api.request('POST', '/api/auth/login', { json: { username: uniqueName('ghost'), password: 'not the password' } });
+    const unknownUser = await api.request('POST', '/api/auth/login', {
+      json: { username: uniqueName('ghost'), password: 'not the password' },
+    });
     for (const res of [wrongPassword, unknownUser]) {
       expectProblem(res, 401, 'unauthenticated');
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
@@ -220,35 +236,76 @@ describe('GET /api/me and the access token rules', () => {
     ['no Authorization header', async () => ({})],
     ['a Basic scheme', async () => ({ authorization: 'Basic dXNlcjpwYXNz' })],
     ['garbage', async () => ({ authorization: 'Bearer not.a.token' })],
-    ['alg none (otherwise a perfect token: typ, jti, every claim)', async () => {
-      const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
-      const now = Date.now() / 1000;
-      const payload = { role: 'client', sub: user.id, iss: 'secure-file-share', aud: 'secure-file-share-api', iat: now, exp: Math.floor(now) + 600, jti: crypto.randomUUID() };
-      return { authorization: `Bearer ${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(payload)}.` };
-    }],
-    ['another token type (typ JWT) signed with the real key', async () => ({
-      authorization: `Bearer ${await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(user.id).setIssuer('secure-file-share').setAudience('secure-file-share-api').setIssuedAt(Date.now() / 1000).setExpirationTime('10m').setJti(crypto.randomUUID()).sign(key())}`,
-    })],
-    ['a token older than the access-token lifetime, whatever its exp', async () => ({ authorization: `Bearer ${await sign('HS256', key(), (j) => j.setIssuedAt(Date.now() / 1000 - 3600).setExpirationTime('1h'))}` })],
+    [
+      'alg none (otherwise a perfect token: typ, jti, every claim)',
+      async () => {
+        const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+        const now = Date.now() / 1000;
+        const payload = {
+          role: 'client',
+          sub: user.id,
+          iss: 'secure-file-share',
+          aud: 'secure-file-share-api',
+          iat: now,
+          exp: Math.floor(now) + 600,
+          jti: crypto.randomUUID(),
+        };
+        return { authorization: `Bearer ${b64({ alg: 'none', typ: 'at+jwt' })}.${b64(payload)}.` };
+      },
+    ],
+    [
+      'another token type (typ JWT) signed with the real key',
+      async () => ({
+        authorization: `Bearer ${await new SignJWT(claims())
+          .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+          .setSubject(user.id)
+          .setIssuer('secure-file-share')
+          .setAudience('secure-file-share-api')
+          .setIssuedAt(Date.now() / 1000)
+          .setExpirationTime('10m')
+          .setJti(crypto.randomUUID())
+          .sign(key())}`,
+      }),
+    ],
+    [
+      'a token older than the access-token lifetime, whatever its exp',
+      async () => ({
+        authorization: `Bearer ${await sign('HS256', key(), (j) => j.setIssuedAt(Date.now() / 1000 - 3600).setExpirationTime('1h'))}`,
+      }),
+    ],
     ['an absurd iat', async () => ({ authorization: `Bearer ${await sign('HS256', key(), (j) => j.setIssuedAt(1e300))}` })],
     ['another algorithm with the same key (HS512)', async () => ({ authorization: `Bearer ${await sign('HS512', key())}` })],
-    ['another key', async () => ({ authorization: `Bearer ${await sign('HS256', new TextEncoder().encode('a-completely-different-key-of-32-bytes!'))}` })],
-    ['an expired token', async () => ({ authorization: `Bearer ${await sign('HS256', key(), (j) => j.setIssuedAt(Math.floor(Date.now() / 1000) - 3600).setExpirationTime(Math.floor(Date.now() / 1000) - 60))}` })],
+    [
+      'another key',
+      async () => ({ authorization: `Bearer ${await sign('HS256', new TextEncoder().encode('a-completely-different-key-of-32-bytes!'))}` }),
+    ],
+    [
+      'an expired token',
+      async () => ({
+        authorization: `Bearer ${await sign('HS256', key(), (j) => j.setIssuedAt(Math.floor(Date.now() / 1000) - 3600).setExpirationTime(Math.floor(Date.now() / 1000) - 60))}`,
+      }),
+    ],
     ['a token not valid yet', async () => ({ authorization: `Bearer ${await sign('HS256', key(), (j) => j.setNotBefore('5m'))}` })],
     ['another issuer', async () => ({ authorization: `Bearer ${await sign('HS256', key(), (j) => j.setIssuer('someone-else'))}` })],
     ['another audience', async () => ({ authorization: `Bearer ${await sign('HS256', key(), (j) => j.setAudience('another-api'))}` })],
-    ['a tampered claim (role raised to ops, signature kept)', async () => {
-      const [header, payload, signature] = token.split('.');
-      const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
-      const forged = Buffer.from(JSON.stringify({ ...claims, role: 'ops' })).toString('base64url');
-      return { authorization: `Bearer ${header}.${forged}.${signature}` };
-    }],
-    ['a tampered subject (another user, signature kept)', async () => {
-      const [header, payload, signature] = token.split('.');
-      const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
-      const forged = Buffer.from(JSON.stringify({ ...claims, sub: crypto.randomUUID() })).toString('base64url');
-      return { authorization: `Bearer ${header}.${forged}.${signature}` };
-    }],
+    [
+      'a tampered claim (role raised to ops, signature kept)',
+      async () => {
+        const [header, payload, signature] = token.split('.');
+        const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
+        const forged = Buffer.from(JSON.stringify({ ...claims, role: 'ops' })).toString('base64url');
+        return { authorization: `Bearer ${header}.${forged}.${signature}` };
+      },
+    ],
+    [
+      'a tampered subject (another user, signature kept)',
+      async () => {
+        const [header, payload, signature] = token.split('.');
+        const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
+        const forged = Buffer.from(JSON.stringify({ ...claims, sub: crypto.randomUUID() })).toString('base64url');
+        return { authorization: `Bearer ${header}.${forged}.${signature}` };
+      },
+    ],
   ];
   it.each(refusals)('refuses %s with 401 and WWW-Authenticate: Bearer', async (_label, headers) => {
     const res = await api.request('GET', '/api/me', { headers: await headers() });
@@ -256,7 +313,7 @@ describe('GET /api/me and the access token rules', () => {
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
   });
 
-  it("refuses the token of a user that was deleted, and of a user whose role changed", async () => {
+  it('refuses the token of a user that was deleted, and of a user whose role changed', async () => {
     const gone = uniqueName('gone');
     const goneUser = await api.signup(gone);
     const goneToken = await api.login(gone);
@@ -275,7 +332,10 @@ describe('bcrypt cost', () => {
   it('a hash made at another cost is redone at the configured cost on the next login', async () => {
     const name = uniqueName('cost');
     const user = await api.signup(name);
-    await stack.sql.execute({ sql: 'update users set password_hash = ? where id = ?', args: [await bcrypt.hash('correct horse battery', 11), user.id] });
+    await stack.sql.execute({
+      sql: 'update users set password_hash = ? where id = ?',
+      args: [await bcrypt.hash('correct horse battery', 11), user.id],
+    });
     await api.login(name);
     const row = await stack.sql.execute({ sql: 'select password_hash from users where id = ?', args: [user.id] });
     const hash = String(row.rows[0]?.password_hash);

@@ -8,17 +8,22 @@ import { type ApiStack, startApiStack, uniqueName, useStack } from './helpers/st
 let stack: ApiStack;
 let api: ApiClient;
 
-useStack(() => startApiStack(), (s, a) => {
-  stack = s;
-  api = a;
-});
+useStack(
+  () => startApiStack(),
+  (s, a) => {
+    stack = s;
+    api = a;
+  },
+);
 
 describe('concurrency', () => {
   it('50 parallel sign-ups for one username: exactly one 201, forty-nine 409', async () => {
     const name = uniqueName('crowd');
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        api.request('POST', '/api/auth/signup', { json: { username: name, email: `${name}-${i}@example.com`, password: 'correct horse battery' } }),
+        api.request('POST', '/api/auth/signup', {
+          json: { username: name, email: `${name}-${i}@example.com`, password: 'correct horse battery' },
+        }),
       ),
     );
     const statuses = results.map((r) => r.status);
@@ -36,7 +41,9 @@ describe('concurrency', () => {
     const link = await api.request<{ downloadLink: string }>('POST', `/api/files/${id}/download-link`, { token: client.token });
     const statuses = await Promise.all(
       Array.from({ length: 200 }, async () => {
-        const res = await fetch(link.body.downloadLink, { headers: { authorization: `Bearer ${client.token}`, accept: 'application/json' } });
+        const res = await fetch(link.body.downloadLink, {
+          headers: { authorization: `Bearer ${client.token}`, accept: 'application/json' },
+        });
         await res.body?.cancel();
         return res.status;
       }),
@@ -59,7 +66,9 @@ describe('concurrency', () => {
     for (let round = 0; round < 5; round++) {
       const results = await Promise.all(sets.map((json) => api.request('PUT', `/api/files/${id}/sharing`, { token: ops.token, json })));
       expect(results.every((r) => r.status === 200)).toBe(true);
-      const now = await api.request<{ allClients: boolean; clients: Array<{ username: string }> }>('GET', `/api/files/${id}/sharing`, { token: ops.token });
+      const now = await api.request<{ allClients: boolean; clients: Array<{ username: string }> }>('GET', `/api/files/${id}/sharing`, {
+        token: ops.token,
+      });
       const state = { allClients: now.body.allClients, clients: now.body.clients.map((c) => c.username).sort() };
       expect(sets.map((s) => ({ allClients: s.allClients, clients: [...s.clients].sort() }))).toContainEqual(state);
     }

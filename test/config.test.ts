@@ -50,11 +50,15 @@ describe('configuration in production', () => {
     ['0123012301230123012301230123012301230123'],
   ])('refuses a well-known or patterned JWT_SECRET: %s', (value) => {
     const problems = problemsOf(production({ JWT_SECRET: value }));
-    expect(problems.some((p) => p.startsWith('JWT_SECRET is a well-known placeholder') || p.startsWith('JWT_SECRET has too little variety'))).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith('JWT_SECRET is a well-known placeholder') || p.startsWith('JWT_SECRET has too little variety')),
+    ).toBe(true);
   });
 
   it('counts key material, not characters: 32 hex characters are only 16 bytes', () => {
-    expect(problemsOf(production({ JWT_SECRET: '9f86d081884c7d659a2feaa0c55ad015' }))).toContain('JWT_SECRET is shorter than 32 bytes of key material');
+    expect(problemsOf(production({ JWT_SECRET: '9f86d081884c7d659a2feaa0c55ad015' }))).toContain(
+      'JWT_SECRET is shorter than 32 bytes of key material',
+    );
     expect(problemsOf(production({ JWT_SECRET: '9f86d081884c7d659a2feaa0c55ad0159f86d081884c7d659a2feaa0c55ad01a' }))).toEqual([]);
   });
 
@@ -67,7 +71,9 @@ describe('configuration in production', () => {
   });
 
   it('refuses a public URL that is not https', () => {
-    expect(problemsOf(production({ PUBLIC_URL: 'http://files.example.com' }))).toContain('PUBLIC_URL must be an https:// URL in production');
+    expect(problemsOf(production({ PUBLIC_URL: 'http://files.example.com' }))).toContain(
+      'PUBLIC_URL must be an https:// URL in production',
+    );
   });
 
   it('lists every problem at once', () => {

@@ -37,7 +37,11 @@ describe('the worker in production mode refuses a weak configuration', () => {
   it.each([
     ['a missing JWT secret', { JWT_SECRET: undefined }, 'JWT_SECRET is missing'],
     ['a short link secret', { LINK_SECRET: 'short-but-not-empty' }, 'LINK_SECRET is shorter than 32 bytes of key material'],
-    ['a well-known JWT secret', { JWT_SECRET: 'changeme-changeme-changeme-changeme-changeme' }, 'JWT_SECRET is a well-known placeholder, not a secret'],
+    [
+      'a well-known JWT secret',
+      { JWT_SECRET: 'changeme-changeme-changeme-changeme-changeme' },
+      'JWT_SECRET is a well-known placeholder, not a secret',
+    ],
     ['an http public URL', {}, 'PUBLIC_URL must be an https:// URL in production'],
   ])('%s: every request gets 503 misconfigured, and the log says why without the value', async (_label, bindings, problem) => {
     const logged: string[] = [];
@@ -78,7 +82,10 @@ describe('the worker cron trigger', () => {
     const started = await startUpload(api, ops.token, 'expired.docx', bytes);
     expect((await putBytes(started.body.upload, bytes)).status).toBe(200);
     const key = await storageKeyOf(stack, started.body.file.id);
-    await stack.sql.execute({ sql: 'update files set upload_expires_at = ? where id = ?', args: [Date.now() - 3_600_000, started.body.file.id] });
+    await stack.sql.execute({
+      sql: 'update files set upload_expires_at = ? where id = ?',
+      args: [Date.now() - 3_600_000, started.body.file.id],
+    });
 
     await stack.runScheduled?.();
     await expect.poll(async () => storageAdmin(stack).exists(key), { timeout: 10_000 }).toBe(false);

@@ -31,7 +31,8 @@ export function source(bytes: Uint8Array, chunkSize = 16 * 1024) {
 }
 
 const CEILING = 200 * 1024 * 1024;
-const verifyOfficeDocument = (src: ByteSource, t: Parameters<typeof verify>[1]) => verify(src, t, { maxExpandedBytes: expansionCap(src.size, CEILING) });
+const verifyOfficeDocument = (src: ByteSource, t: Parameters<typeof verify>[1]) =>
+  verify(src, t, { maxExpandedBytes: expansionCap(src.size, CEILING) });
 
 const type = (ext: string) => {
   const t = DOCUMENT_TYPES.find((d) => d.extension === ext);
@@ -79,14 +80,21 @@ describe('verifyOfficeDocument', () => {
   });
 
   it('rejects a [Content_Types].xml whose compressed size is over the cap, before inflating it', async () => {
-    const bytes = samples.patchZip(await samples.makeDocx(), { entry: (name) => (name === '[Content_Types].xml' ? { compressedSize: 20 * 1024 * 1024 } : {}) });
+    const bytes = samples.patchZip(await samples.makeDocx(), {
+      entry: (name) => (name === '[Content_Types].xml' ? { compressedSize: 20 * 1024 * 1024 } : {}),
+    });
     // Refused from the directory alone: it claims more bytes than lie between it and the next entry.
-    expect(await verifyOfficeDocument(source(bytes).src, type('.docx'))).toEqual({ ok: false, reason: expect.stringMatching(/larger than the space it occupies/) });
+    expect(await verifyOfficeDocument(source(bytes).src, type('.docx'))).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/larger than the space it occupies/),
+    });
   });
 
   it('rejects many entries that are each under the per-entry limit but add up to a bomb', async () => {
     const many = await samples.makeDocxWithParts(250);
-    const bytes = samples.patchZip(many, { entry: (name) => (name.startsWith('word/media/') ? { uncompressedSize: Math.floor(7.9 * 1024 * 1024) } : {}) });
+    const bytes = samples.patchZip(many, {
+      entry: (name) => (name.startsWith('word/media/') ? { uncompressedSize: Math.floor(7.9 * 1024 * 1024) } : {}),
+    });
     expect(await verifyOfficeDocument(source(bytes).src, type('.docx'))).toEqual({ ok: false, reason: expect.stringMatching(/ZIP bomb/) });
   });
 
@@ -97,7 +105,9 @@ describe('verifyOfficeDocument', () => {
 
   it('reads the package once, as a stream, plus its directory and content types', async () => {
     // Incompressible text: the document is as large on the wire as in the package.
-    const noise = Array.from({ length: 12 }, () => Array.from(crypto.getRandomValues(new Uint8Array(60_000)), (b) => (b % 36).toString(36)).join('')).join('');
+    const noise = Array.from({ length: 12 }, () =>
+      Array.from(crypto.getRandomValues(new Uint8Array(60_000)), (b) => (b % 36).toString(36)).join(''),
+    ).join('');
     const padded = await samples.makeDocx(noise);
     expect(padded.length).toBeGreaterThan(400_000);
     const s = source(padded);

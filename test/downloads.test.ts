@@ -10,10 +10,13 @@ let stack: ApiStack;
 let api: ApiClient;
 let ops: Awaited<ReturnType<typeof opsUser>>;
 
-useStack(() => startApiStack(), (s, a) => {
-  stack = s;
-  api = a;
-});
+useStack(
+  () => startApiStack(),
+  (s, a) => {
+    stack = s;
+    api = a;
+  },
+);
 beforeAll(async () => {
   ops = await opsUser(stack, api);
 });
@@ -23,7 +26,10 @@ async function sharedFile(client: { username: string }, filename = 'shared.docx'
   const bytes = await makeDocx(`for ${client.username} ${crypto.randomUUID()}`);
   const { id, complete } = await uploadFile(api, ops.token, filename, bytes);
   expect(complete.status).toBe(200);
-  const shared = await api.request('PUT', `/api/files/${id}/sharing`, { token: ops.token, json: { allClients: false, clients: [client.username] } });
+  const shared = await api.request('PUT', `/api/files/${id}/sharing`, {
+    token: ops.token,
+    json: { allClients: false, clients: [client.username] },
+  });
   expect(shared.status).toBe(200);
   return { id, bytes };
 }
@@ -45,7 +51,9 @@ describe('the journey: ops uploads and shares, the client downloads the same byt
     const list = await api.request<{ items: Array<{ id: string }> }>('GET', '/api/files', { token: client.token });
     expect(list.body.items.map((f) => f.id)).toEqual([id]);
 
-    const link = await api.request<{ downloadLink: string; expiresAt: string }>('POST', `/api/files/${id}/download-link`, { token: client.token });
+    const link = await api.request<{ downloadLink: string; expiresAt: string }>('POST', `/api/files/${id}/download-link`, {
+      token: client.token,
+    });
     expect(link.status).toBe(200);
     expect(link.headers.get('cache-control')).toBe('no-store');
     expect(link.body.downloadLink.startsWith(`${stack.config.publicUrl}/api/download/`)).toBe(true);
@@ -109,7 +117,8 @@ describe('following a link: every refusal', () => {
     link = (await issueLink(client.token, file.id)).downloadLink;
   });
   const token = () => link.split('/api/download/')[1] ?? '';
-  const redeem = (t: string, bearer = client.token) => api.request('GET', `/api/download/${t}`, { token: bearer, headers: { accept: 'application/json' } });
+  const redeem = (t: string, bearer = client.token) =>
+    api.request('GET', `/api/download/${t}`, { token: bearer, headers: { accept: 'application/json' } });
 
   it('the control: the right client succeeds', async () => {
     expect((await redeem(token())).status).toBe(200);
@@ -149,13 +158,31 @@ describe('following a link: every refusal', () => {
 
   it('an expired link of another client is still 403, not 410', async () => {
     const other = await clientUser(api);
-    const old = await createLinkTokens({ secret: stack.secrets.linkSecret, ttlSeconds: 900 }).issue({ fileId: file.id, clientId: client.id, now: new Date(Date.now() - 901_000) });
+    const old = await createLinkTokens({ secret: stack.secrets.linkSecret, ttlSeconds: 900 }).issue({
+      fileId: file.id,
+      clientId: client.id,
+      now: new Date(Date.now() - 901_000),
+    });
     expectProblem(await redeem(old.token, other.token), 403, 'forbidden');
   });
 
   it.each([
-    ['tampered (one ciphertext character changed)', (t: string) => { const p = t.split('.'); const c = p[3] ?? ''; p[3] = (c[0] === 'A' ? 'B' : 'A') + c.slice(1); return p.join('.'); }],
-    ['tampered (header changed)', (t: string) => [Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A128GCM', typ: 'dl+jwt' })).toString('base64url'), ...t.split('.').slice(1)].join('.')],
+    [
+      'tampered (one ciphertext character changed)',
+      (t: string) => {
+        const p = t.split('.');
+        const c = p[3] ?? '';
+        p[3] = (c[0] === 'A' ? 'B' : 'A') + c.slice(1);
+        return p.join('.');
+      },
+    ],
+    [
+      'tampered (header changed)',
+      (t: string) =>
+        [Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A128GCM', typ: 'dl+jwt' })).toString('base64url'), ...t.split('.').slice(1)].join(
+          '.',
+        ),
+    ],
     ['truncated', (t: string) => t.slice(0, -10)],
     ['garbage', () => 'not-a-token'],
     ['an access token in its place', () => client.token],
@@ -180,7 +207,11 @@ describe('following a link: every refusal', () => {
   });
 
   it('made with another key → 404', async () => {
-    const foreign = await createLinkTokens({ secret: 'another-link-secret-another-link-secret-0123', ttlSeconds: 900 }).issue({ fileId: file.id, clientId: client.id, now: new Date() });
+    const foreign = await createLinkTokens({ secret: 'another-link-secret-another-link-secret-0123', ttlSeconds: 900 }).issue({
+      fileId: file.id,
+      clientId: client.id,
+      now: new Date(),
+    });
     expectProblem(await redeem(foreign.token), 404, 'not_found');
   });
 
@@ -217,7 +248,10 @@ describe('POST /api/files/{id}/download-link', () => {
   it('builds the link from the configured public URL, not from the Host header', async () => {
     const client = await clientUser(api);
     const { id } = await sharedFile(client);
-    const res = await api.request<{ downloadLink: string }>('POST', `/api/files/${id}/download-link`, { token: client.token, headers: { 'x-forwarded-host': 'evil.example', host: 'evil.example' } });
+    const res = await api.request<{ downloadLink: string }>('POST', `/api/files/${id}/download-link`, {
+      token: client.token,
+      headers: { 'x-forwarded-host': 'evil.example', host: 'evil.example' },
+    });
     expect(res.body.downloadLink.startsWith(stack.config.publicUrl)).toBe(true);
   });
 });
@@ -235,7 +269,11 @@ describe('GET /api/files/{id}/downloads (the audit)', () => {
     expect((await follow(a, other.token)).status).toBe(403); // refused: not a download
     expect((await follow(a)).status).toBe(401);
 
-    const audit = await api.request<{ items: Array<{ user: { id: string; username: string }; at: string }> }>('GET', `/api/files/${id}/downloads`, { token: ops.token });
+    const audit = await api.request<{ items: Array<{ user: { id: string; username: string }; at: string }> }>(
+      'GET',
+      `/api/files/${id}/downloads`,
+      { token: ops.token },
+    );
     expect(audit.status).toBe(200);
     expect(audit.body.items).toHaveLength(3);
     expect(audit.body.items.every((d) => d.user.id === client.id && d.user.username === client.username)).toBe(true);
@@ -249,7 +287,11 @@ describe('GET /api/files/{id}/downloads (the audit)', () => {
   it('records no refused redemption (expired, revoked), and outlives the file', async () => {
     const client = await clientUser(api);
     const { id } = await sharedFile(client);
-    const old = await createLinkTokens({ secret: stack.secrets.linkSecret, ttlSeconds: 900 }).issue({ fileId: id, clientId: client.id, now: new Date(Date.now() - 901_000) });
+    const old = await createLinkTokens({ secret: stack.secrets.linkSecret, ttlSeconds: 900 }).issue({
+      fileId: id,
+      clientId: client.id,
+      now: new Date(Date.now() - 901_000),
+    });
     expect((await follow(`${stack.config.publicUrl}/api/download/${old.token}`, client.token)).status).toBe(410);
     const link = (await issueLink(client.token, id)).downloadLink;
     await api.request('PUT', `/api/files/${id}/sharing`, { token: ops.token, json: { allClients: false, clients: [] } });

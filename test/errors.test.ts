@@ -5,17 +5,23 @@ import { type ApiStack, startApiStack, uniqueName, useStack } from './helpers/st
 let stack: ApiStack;
 let api: ApiClient;
 
-useStack(() => startApiStack(), (s, a) => {
-  stack = s;
-  api = a;
-});
+useStack(
+  () => startApiStack(),
+  (s, a) => {
+    stack = s;
+    api = a;
+  },
+);
 
 const userCount = async () => Number((await stack.sql.execute('select count(*) as n from users')).rows[0]?.n);
 
 describe('the error model: problem+json, stable codes, nothing written', () => {
   it('malformed JSON → 400 malformed_json', async () => {
     const before = await userCount();
-    const res = await api.request('POST', '/api/auth/signup', { body: '{"username": "x",', headers: { 'content-type': 'application/json' } });
+    const res = await api.request('POST', '/api/auth/signup', {
+      body: '{"username": "x",',
+      headers: { 'content-type': 'application/json' },
+    });
     expectProblem(res, 400, 'malformed_json');
     expect(await userCount()).toBe(before);
   });

@@ -17,10 +17,13 @@ import { freePort, startTestStack, type TestStack, uniqueName, useStack } from '
 describe('with the object storage down', () => {
   let stack: TestStack;
   let api: ApiClient;
-  useStack(() => startTestStack(), (s, a) => {
-    stack = s;
-    api = a;
-  });
+  useStack(
+    () => startTestStack(),
+    (s, a) => {
+      stack = s;
+      api = a;
+    },
+  );
 
   it('completion, health and deletion answer as they should, and everything reconciles once it is back', async () => {
     const ops = await opsUser(stack, api);
@@ -35,8 +38,14 @@ describe('with the object storage down', () => {
     expectProblem(health, 503, 'dependency_unavailable');
     expect(health.body).toMatchObject({ checks: { database: 'ok', storage: 'unavailable' } });
     // Completion needs storage: 503, and the file stays pending, untouched.
-    expectProblem(await api.request('POST', `/api/files/${started.body.file.id}/complete`, { token: ops.token }), 503, 'dependency_unavailable');
-    expect((await api.request<{ file: { status: string } }>('GET', `/api/files/${started.body.file.id}`, { token: ops.token })).body.file.status).toBe('pending');
+    expectProblem(
+      await api.request('POST', `/api/files/${started.body.file.id}/complete`, { token: ops.token }),
+      503,
+      'dependency_unavailable',
+    );
+    expect(
+      (await api.request<{ file: { status: string } }>('GET', `/api/files/${started.body.file.id}`, { token: ops.token })).body.file.status,
+    ).toBe('pending');
     // Deletion takes the row (every link dies now) and leaves the object for the sweep.
     expect((await api.request('DELETE', `/api/files/${ready.id}`, { token: ops.token })).status).toBe(204);
     // Issuing an upload URL is pure computation: it works with storage down.
@@ -44,11 +53,15 @@ describe('with the object storage down', () => {
 
     await stack.restartStorage();
     expect((await api.request('GET', '/api/health')).status).toBe(200);
-    const completed = await api.request<{ file: { status: string } }>('POST', `/api/files/${started.body.file.id}/complete`, { token: ops.token });
+    const completed = await api.request<{ file: { status: string } }>('POST', `/api/files/${started.body.file.id}/complete`, {
+      token: ops.token,
+    });
     expect(completed.status).toBe(200);
     expect(completed.body.file.status).toBe('ready');
     expect(await storageAdmin(stack).exists(doomedKey)).toBe(true);
-    const swept = await runScript('sweep.ts', ['--orphan-age', '0'], { env: { DATA_DIR: stack.dataDir, STORAGE_PORT: new URL(stack.storageUrl).port } });
+    const swept = await runScript('sweep.ts', ['--orphan-age', '0'], {
+      env: { DATA_DIR: stack.dataDir, STORAGE_PORT: new URL(stack.storageUrl).port },
+    });
     expect(swept.code).toBe(0);
     expect(await storageAdmin(stack).exists(doomedKey)).toBe(false);
   });
@@ -102,14 +115,24 @@ describe('with the database (a libSQL server) down', () => {
 
     await sqld.stop();
     const name = uniqueName('during');
-    expectProblem(await api.request('POST', '/api/auth/signup', { json: { username: name, email: `${name}@example.com`, password: 'correct horse battery' } }), 503, 'dependency_unavailable');
+    expectProblem(
+      await api.request('POST', '/api/auth/signup', {
+        json: { username: name, email: `${name}@example.com`, password: 'correct horse battery' },
+      }),
+      503,
+      'dependency_unavailable',
+    );
     expectProblem(await api.request('GET', '/api/me', { token }), 503, 'dependency_unavailable');
     const health = await api.request('GET', '/api/health');
     expect(health.body).toMatchObject({ checks: { database: 'unavailable', storage: 'ok' } });
 
     sqld = await startSqld({ dbPath: path.join(dir, 'db'), port });
     expect((await api.request('GET', '/api/me', { token })).status).toBe(200);
-    expectProblem(await api.request('POST', '/api/auth/login', { json: { username: name, password: 'correct horse battery' } }), 401, 'unauthenticated');
+    expectProblem(
+      await api.request('POST', '/api/auth/login', { json: { username: name, password: 'correct horse battery' } }),
+      401,
+      'unauthenticated',
+    );
     expect((await api.signup(name)).username).toBe(name);
   });
 });

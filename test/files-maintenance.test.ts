@@ -11,10 +11,13 @@ const sweepCli = (stack: TestStack, orphanAge = '0') =>
 describe('an upload URL past its expiry (the API clock 30 minutes behind storage)', () => {
   let stack: TestStack;
   let api: ApiClient;
-  useStack(() => startTestStack({}, { now: () => new Date(Date.now() - 30 * 60 * 1000) }), (s, a) => {
-    stack = s;
-    api = a;
-  });
+  useStack(
+    () => startTestStack({}, { now: () => new Date(Date.now() - 30 * 60 * 1000) }),
+    (s, a) => {
+      stack = s;
+      api = a;
+    },
+  );
 
   it('is refused by storage, and the pending file is swept', async () => {
     const ops = await opsUser(stack, api, new Date(Date.now() - 60 * 60 * 1000)); // created before the API's "now"
@@ -35,10 +38,13 @@ describe('an upload URL past its expiry (the API clock 30 minutes behind storage
 describe('npm run sweep', () => {
   let stack: TestStack;
   let api: ApiClient;
-  useStack(() => startTestStack(), (s, a) => {
-    stack = s;
-    api = a;
-  });
+  useStack(
+    () => startTestStack(),
+    (s, a) => {
+      stack = s;
+      api = a;
+    },
+  );
 
   it('removes an object whose row is gone (a delete interrupted between the row and the object), keeps the rest, and is idempotent', async () => {
     const ops = await opsUser(stack, api);
@@ -73,7 +79,10 @@ describe('npm run sweep', () => {
     expect((await putBytes(late.body.upload, bytes)).status).toBe(200);
     const key = await storageKeyOf(stack, late.body.file.id);
     // Its upload URL expired an hour ago (more than the grace the sweep and completion share).
-    await stack.sql.execute({ sql: 'update files set upload_expires_at = ? where id = ?', args: [Date.now() - 3_600_000, late.body.file.id] });
+    await stack.sql.execute({
+      sql: 'update files set upload_expires_at = ? where id = ?',
+      args: [Date.now() - 3_600_000, late.body.file.id],
+    });
     expectProblem(await api.request('POST', `/api/files/${late.body.file.id}/complete`, { token: ops.token }), 409, 'upload_missing');
     expect(await storageAdmin(stack).exists(key)).toBe(true); // the refusal wrote and removed nothing
 
@@ -109,7 +118,10 @@ describe('the presigned GET behind a link (the API clock 2 minutes behind storag
     const user = await skewedApi.signup(name);
     const token = await skewedApi.login(name);
     const { id } = await uploadFile(skewedApi, skewedOps.token, 'late.docx', await makeDocx());
-    await skewedApi.request('PUT', `/api/files/${id}/sharing`, { token: skewedOps.token, json: { allClients: false, clients: [user.username] } });
+    await skewedApi.request('PUT', `/api/files/${id}/sharing`, {
+      token: skewedOps.token,
+      json: { allClients: false, clients: [user.username] },
+    });
     const link = await skewedApi.request<{ downloadLink: string }>('POST', `/api/files/${id}/download-link`, { token });
     const res = await fetch(link.body.downloadLink, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
     expect(res.status).toBe(200);

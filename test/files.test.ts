@@ -9,16 +9,20 @@ let api: ApiClient;
 let ops: Awaited<ReturnType<typeof opsUser>>;
 let samples: Record<string, Uint8Array>;
 
-useStack(() => startApiStack(), (s, a) => {
-  stack = s;
-  api = a;
-});
+useStack(
+  () => startApiStack(),
+  (s, a) => {
+    stack = s;
+    api = a;
+  },
+);
 beforeAll(async () => {
   ops = await opsUser(stack, api);
   samples = await makeAllSamples();
 });
 
-const fileRow = async (id: string) => (await stack.sql.execute({ sql: 'select status, rejection_reason from files where id = ?', args: [id] })).rows[0];
+const fileRow = async (id: string) =>
+  (await stack.sql.execute({ sql: 'select status, rejection_reason from files where id = ?', args: [id] })).rows[0];
 const sample = (name: string) => {
   const bytes = samples[name];
   if (!bytes) throw new Error(`no sample ${name}`);
@@ -36,7 +40,13 @@ describe('upload: presigned PUT straight to storage, then verification', () => {
     expect(started.status).toBe(201);
     expect(started.headers.get('cache-control')).toBe('no-store');
     const { file, upload } = started.body;
-    expect(file).toMatchObject({ filename, size: bytes.length, status: 'pending', sharedWithAllClients: false, uploadedBy: { id: ops.id, username: ops.username } });
+    expect(file).toMatchObject({
+      filename,
+      size: bytes.length,
+      status: 'pending',
+      sharedWithAllClients: false,
+      uploadedBy: { id: ops.id, username: ops.username },
+    });
     expect(upload.method).toBe('PUT');
     expect(upload.headers).toEqual({ 'content-type': expect.stringContaining('openxmlformats'), 'content-length': String(bytes.length) });
     const url = new URL(upload.url);
@@ -50,7 +60,9 @@ describe('upload: presigned PUT straight to storage, then verification', () => {
     expect((await fileRow(file.id))?.status).toBe('pending');
 
     expect((await putBytes(upload, bytes)).status).toBe(200);
-    const done = await api.request<{ file: { status: string; readyAt: string } }>('POST', `/api/files/${file.id}/complete`, { token: ops.token });
+    const done = await api.request<{ file: { status: string; readyAt: string } }>('POST', `/api/files/${file.id}/complete`, {
+      token: ops.token,
+    });
     expect(done.status).toBe(200);
     expect(done.body.file).toMatchObject({ id: file.id, status: 'ready', readyAt: expect.any(String) });
     expect(await storageAdmin(stack).get(await storageKeyOf(stack, file.id))).toEqual(bytes);
@@ -81,7 +93,15 @@ describe('upload: presigned PUT straight to storage, then verification', () => {
     expect((await putBytes(body.upload, bytes, { 'content-type': 'application/pdf' })).status).toBe(403);
     const tampered = new URL(body.upload.url);
     tampered.searchParams.set('X-Amz-Signature', '0'.repeat(64));
-    expect((await fetch(tampered, { method: 'PUT', headers: { 'content-type': body.upload.headers['content-type'] ?? '' }, body: new Blob([bytes as Uint8Array<ArrayBuffer>]) })).status).toBe(403);
+    expect(
+      (
+        await fetch(tampered, {
+          method: 'PUT',
+          headers: { 'content-type': body.upload.headers['content-type'] ?? '' },
+          body: new Blob([bytes as Uint8Array<ArrayBuffer>]),
+        })
+      ).status,
+    ).toBe(403);
     // None of them stored anything.
     expectProblem(await api.request('POST', `/api/files/${body.file.id}/complete`, { token: ops.token }), 409, 'upload_missing');
   });
@@ -121,16 +141,31 @@ describe('POST /api/files refuses bad declarations before issuing any URL', () =
   const count = async () => Number((await stack.sql.execute('select count(*) as n from files')).rows[0]?.n);
   it.each([
     ['a .pdf name', { filename: 'report.pdf', contentType: 'application/pdf', size: 10 }, 415, 'unsupported_file_type'],
-    ['a .docm name', { filename: 'report.docm', contentType: 'application/vnd.ms-word.document.macroEnabled.12', size: 10 }, 415, 'unsupported_file_type'],
+    [
+      'a .docm name',
+      { filename: 'report.docm', contentType: 'application/vnd.ms-word.document.macroEnabled.12', size: 10 },
+      415,
+      'unsupported_file_type',
+    ],
     ['no extension', { filename: 'report', contentType: docx, size: 10 }, 415, 'unsupported_file_type'],
-    ['a content type that does not go with the extension', { filename: 'report.docx', contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', size: 10 }, 415, 'unsupported_file_type'],
+    [
+      'a content type that does not go with the extension',
+      { filename: 'report.docx', contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', size: 10 },
+      415,
+      'unsupported_file_type',
+    ],
     ['a size over the maximum', { filename: 'big.docx', contentType: docx, size: 100 * 1024 * 1024 + 1 }, 413, 'file_too_large'],
     ['a size of zero (an empty file)', { filename: 'empty.docx', contentType: docx, size: 0 }, 400, 'validation_failed'],
     ['a fractional size', { filename: 'x.docx', contentType: docx, size: 1.5 }, 400, 'validation_failed'],
     ['a path in the name', { filename: '../../etc/passwd.docx', contentType: docx, size: 10 }, 400, 'validation_failed'],
     ['a backslash in the name', { filename: 'a\\b.docx', contentType: docx, size: 10 }, 400, 'validation_failed'],
     ['a control character in the name', { filename: 'a\r\nSet-Cookie: x.docx', contentType: docx, size: 10 }, 400, 'validation_failed'],
-    ['a direction override disguising the extension', { filename: 'invoice\u202excod.exe.docx', contentType: docx, size: 10 }, 400, 'validation_failed'],
+    [
+      'a direction override disguising the extension',
+      { filename: 'invoice\u202excod.exe.docx', contentType: docx, size: 10 },
+      400,
+      'validation_failed',
+    ],
     ['a name over 255 characters', { filename: `${'a'.repeat(260)}.docx`, contentType: docx, size: 10 }, 400, 'validation_failed'],
     ['an unknown field', { filename: 'x.docx', contentType: docx, size: 10, storageKey: 'mine' }, 400, 'validation_failed'],
     ['half of a UTF-16 pair in the name', { filename: 'bad\ud800name.docx', contentType: docx, size: 10 }, 400, 'validation_failed'],
@@ -178,7 +213,11 @@ describe('listing and visibility', () => {
     let pages = 0;
     do {
       const query: string = cursor ? `?limit=3&cursor=${encodeURIComponent(cursor)}` : '?limit=3';
-      const res = await api.request<{ items: Array<{ id: string; uploadedBy: { id: string } }>; nextCursor: string | null }>('GET', `/api/files${query}`, { token: mine.token });
+      const res = await api.request<{ items: Array<{ id: string; uploadedBy: { id: string } }>; nextCursor: string | null }>(
+        'GET',
+        `/api/files${query}`,
+        { token: mine.token },
+      );
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(3);
       seen.push(...res.body.items.map((f) => f.id));
@@ -203,7 +242,11 @@ describe('listing and visibility', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: ApiResponse<{ items: Array<{ id: string }>; nextCursor: string | null }> = await api.request('GET', `/api/files?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: reader.token });
+      const page: ApiResponse<{ items: Array<{ id: string }>; nextCursor: string | null }> = await api.request(
+        'GET',
+        `/api/files?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: reader.token },
+      );
       expect(page.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.items.map((f) => f.id));
       cursor = page.body.nextCursor;
@@ -213,9 +256,12 @@ describe('listing and visibility', () => {
     expect(seen.filter((id) => expected.includes(id))).toEqual(expected);
   });
 
-  it.each([['limit=0'], ['limit=101'], ['limit=abc'], ['cursor=not-a-cursor'], [`cursor=${Buffer.from('[1,2,3]').toString('base64url')}`]])('refuses ?%s with 400', async (query) => {
-    expectProblem(await api.request('GET', `/api/files?${query}`, { token: ops.token }), 400, 'validation_failed');
-  });
+  it.each([['limit=0'], ['limit=101'], ['limit=abc'], ['cursor=not-a-cursor'], [`cursor=${Buffer.from('[1,2,3]').toString('base64url')}`]])(
+    'refuses ?%s with 400',
+    async (query) => {
+      expectProblem(await api.request('GET', `/api/files?${query}`, { token: ops.token }), 400, 'validation_failed');
+    },
+  );
 
   it('shows a client only ready files shared with it, directly or with all clients', async () => {
     const alice = await clientUser(api);
@@ -235,7 +281,11 @@ describe('listing and visibility', () => {
       const ids: string[] = [];
       let cursor: string | null = null;
       do {
-        const res: ApiResponse<{ items: Array<{ id: string; status: string }>; nextCursor: string | null }> = await api.request('GET', `/api/files?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { token });
+        const res: ApiResponse<{ items: Array<{ id: string; status: string }>; nextCursor: string | null }> = await api.request(
+          'GET',
+          `/api/files?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+          { token },
+        );
         expect(res.body.items.every((f) => f.status === 'ready')).toBe(true);
         ids.push(...res.body.items.map((f) => f.id));
         cursor = res.body.nextCursor;
@@ -265,13 +315,22 @@ describe('sharing', () => {
     const a = await clientUser(api);
     const b = await clientUser(api);
     const { id } = await uploadFile(api, ops.token, 'shared.docx', await makeDocx());
-    const put = (json: unknown) => api.request<{ allClients: boolean; clients: Array<{ id: string; username: string }> }>('PUT', `/api/files/${id}/sharing`, { token: ops.token, json });
+    const put = (json: unknown) =>
+      api.request<{ allClients: boolean; clients: Array<{ id: string; username: string }> }>('PUT', `/api/files/${id}/sharing`, {
+        token: ops.token,
+        json,
+      });
 
     const first = await put({ allClients: false, clients: [a.username, b.username.toUpperCase(), a.username] });
     expect(first.status).toBe(200);
     expect(first.body.allClients).toBe(false);
     expect(first.body.clients).toHaveLength(2);
-    expect(first.body.clients).toEqual(expect.arrayContaining([{ id: a.id, username: a.username }, { id: b.id, username: b.username }]));
+    expect(first.body.clients).toEqual(
+      expect.arrayContaining([
+        { id: a.id, username: a.username },
+        { id: b.id, username: b.username },
+      ]),
+    );
 
     const refused = await put({ allClients: true, clients: [b.username, 'nobody-by-this-name', ops.username] });
     expectProblem(refused, 400, 'validation_failed');
@@ -284,7 +343,11 @@ describe('sharing', () => {
     expectProblem(await api.request('GET', `/api/files/${id}`, { token: a.token }), 404, 'not_found');
     expect((await api.request('GET', `/api/files/${id}`, { token: b.token })).status).toBe(200);
 
-    expectProblem(await api.request('PUT', `/api/files/${crypto.randomUUID()}/sharing`, { token: ops.token, json: { allClients: true, clients: [] } }), 404, 'not_found');
+    expectProblem(
+      await api.request('PUT', `/api/files/${crypto.randomUUID()}/sharing`, { token: ops.token, json: { allClients: true, clients: [] } }),
+      404,
+      'not_found',
+    );
     expectProblem(await put({ allClients: 'yes', clients: [] }), 400, 'validation_failed');
   });
 
@@ -293,7 +356,10 @@ describe('sharing', () => {
     const names = [`${prefix}a_b`, `${prefix}a-b`, `${prefix}a.b`, `${prefix}ab`];
     for (const name of names) await api.signup(name);
     const { id } = await uploadFile(api, ops.token, 'ordered.docx', await makeDocx());
-    const put = await api.request<{ clients: Array<{ username: string }> }>('PUT', `/api/files/${id}/sharing`, { token: ops.token, json: { allClients: false, clients: names } });
+    const put = await api.request<{ clients: Array<{ username: string }> }>('PUT', `/api/files/${id}/sharing`, {
+      token: ops.token,
+      json: { allClients: false, clients: names },
+    });
     const get = await api.request<{ clients: Array<{ username: string }> }>('GET', `/api/files/${id}/sharing`, { token: ops.token });
     expect(put.body.clients.map((c) => c.username)).toEqual(get.body.clients.map((c) => c.username));
     expect(get.body.clients.map((c) => c.username)).toEqual([...names].sort());
@@ -306,7 +372,9 @@ describe('GET /api/clients (suggestions for sharing)', () => {
     for (const suffix of ['ann', 'anna', 'bob']) await api.signup(`${prefix}${suffix}`);
     const res = await api.request<{ items: Array<{ username: string }> }>('GET', `/api/clients?query=${prefix}an`, { token: ops.token });
     expect(res.body.items.map((c) => c.username)).toEqual([`${prefix}ann`, `${prefix}anna`]);
-    expect((await api.request<{ items: unknown[] }>('GET', `/api/clients?query=${ops.username}`, { token: ops.token })).body.items).toEqual([]);
+    expect((await api.request<{ items: unknown[] }>('GET', `/api/clients?query=${ops.username}`, { token: ops.token })).body.items).toEqual(
+      [],
+    );
     expectProblem(await api.request('GET', '/api/clients?query=%25', { token: ops.token }), 400, 'validation_failed');
     const client = await clientUser(api);
     expectProblem(await api.request('GET', `/api/clients?query=${prefix}`, { token: client.token }), 403, 'forbidden');

@@ -15,13 +15,18 @@ let api: ApiClient;
 let routes: Array<{ method: string; path: string }>;
 let tokens: Record<'none' | 'ops' | 'client' | 'garbage', string | undefined>;
 
-useStack(() => startApiStack(), (s, a) => {
-  stack = s;
-  api = a;
-});
+useStack(
+  () => startApiStack(),
+  (s, a) => {
+    stack = s;
+    api = a;
+  },
+);
 beforeAll(async () => {
   const doc = await api.request<{ paths: Record<string, Record<string, unknown>> }>('GET', '/api/openapi.json');
-  routes = Object.entries(doc.body.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })));
+  routes = Object.entries(doc.body.paths).flatMap(([path, ops]) =>
+    Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })),
+  );
   const ops = await opsUser(stack, api);
   const client = await clientUser(api);
   tokens = { none: undefined, ops: ops.token, client: client.token, garbage: 'eyJhbGciOiJub25lIn0.e30.' };
@@ -36,7 +41,19 @@ const counts = async () => {
   return JSON.stringify(rows.rows[0]);
 };
 
-const unicodeEdge = fc.constantFrom('\u0000', '\ud800', '\u202e', '😀'.repeat(40), 'é\u0301', '\uffff', '%00', '../..', 'a'.repeat(5000), ' ', '');
+const unicodeEdge = fc.constantFrom(
+  '\u0000',
+  '\ud800',
+  '\u202e',
+  '😀'.repeat(40),
+  'é\u0301',
+  '\uffff',
+  '%00',
+  '../..',
+  'a'.repeat(5000),
+  ' ',
+  '',
+);
 const weirdString = fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 40 }), unicodeEdge);
 const jsonValue = fc.oneof(
   fc.constant(null),
@@ -48,11 +65,28 @@ const jsonValue = fc.oneof(
   fc.dictionary(weirdString, weirdString, { maxKeys: 5 }),
 );
 /** A body shaped like the real ones, with each field possibly of the wrong type, missing, or joined by extras. */
-const fieldNames = ['username', 'email', 'password', 'filename', 'contentType', 'size', 'allClients', 'clients', 'role', 'storageKey', '__proto__', 'constructor'];
+const fieldNames = [
+  'username',
+  'email',
+  'password',
+  'filename',
+  'contentType',
+  'size',
+  'allClients',
+  'clients',
+  'role',
+  'storageKey',
+  '__proto__',
+  'constructor',
+];
 const body = fc.oneof(
   fc.dictionary(fc.constantFrom(...fieldNames), jsonValue, { maxKeys: 6 }),
   jsonValue,
-  fc.record({ filename: fc.constantFrom('x.docx', 'y.pptx', 'z.xlsx'), contentType: weirdString, size: fc.oneof(fc.integer(), fc.double(), weirdString) }),
+  fc.record({
+    filename: fc.constantFrom('x.docx', 'y.pptx', 'z.xlsx'),
+    contentType: weirdString,
+    size: fc.oneof(fc.integer(), fc.double(), weirdString),
+  }),
 );
 const pathValue = fc.oneof(fc.uuid(), weirdString, fc.constant('00000000-0000-0000-0000-000000000000'));
 const request = fc.record({
@@ -60,8 +94,20 @@ const request = fc.record({
   method: fc.oneof(fc.constant(undefined), fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH')),
   pathValue,
   query: fc.dictionary(fc.constantFrom('limit', 'cursor', 'query', 'x'), weirdString, { maxKeys: 3 }),
-  contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/problem+json', undefined),
-  body: fc.oneof(body.map((b) => JSON.stringify(b)), weirdString, fc.constant('{"unclosed": '), fc.constant('x'.repeat(70_000))),
+  contentType: fc.constantFrom(
+    'application/json',
+    'application/json; charset=utf-8',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'application/problem+json',
+    undefined,
+  ),
+  body: fc.oneof(
+    body.map((b) => JSON.stringify(b)),
+    weirdString,
+    fc.constant('{"unclosed": '),
+    fc.constant('x'.repeat(70_000)),
+  ),
   auth: fc.constantFrom<'none' | 'ops' | 'client' | 'garbage'>('none', 'ops', 'client', 'garbage'),
 });
 

@@ -20,10 +20,13 @@ let ops: Awaited<ReturnType<typeof opsUser>>;
 let hostile: HostileSample[];
 let honest: HonestSample[];
 
-useStack(() => startApiStack(), (s, a) => {
-  stack = s;
-  api = a;
-});
+useStack(
+  () => startApiStack(),
+  (s, a) => {
+    stack = s;
+    api = a;
+  },
+);
 beforeAll(async () => {
   ops = await opsUser(stack, api);
   hostile = await makeHostileCorpus();

@@ -5,14 +5,20 @@ import { type ApiStack, startApiStack, useStack } from './helpers/stack';
 let stack: ApiStack;
 let api: ApiClient;
 
-useStack(() => startApiStack(), (s, a) => {
-  stack = s;
-  api = a;
-});
+useStack(
+  () => startApiStack(),
+  (s, a) => {
+    stack = s;
+    api = a;
+  },
+);
 
 describe('GET /api/openapi.json', () => {
   it('is an OpenAPI 3.1 document generated from the route schemas', async () => {
-    const res = await api.request<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>('GET', '/api/openapi.json');
+    const res = await api.request<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>(
+      'GET',
+      '/api/openapi.json',
+    );
     expect(res.status).toBe(200);
     expect(res.body.openapi).toMatch(/^3\.1\./);
     for (const path of ['/api/auth/signup', '/api/auth/login', '/api/auth/logout', '/api/me', '/api/health']) {

@@ -13,10 +13,13 @@ const run = runScript;
 describe('npm run ops:create', () => {
   let stack: TestStack;
   let api: ApiClient;
-  useStack(() => startTestStack(), (s, a) => {
-    stack = s;
-    api = a;
-  });
+  useStack(
+    () => startTestStack(),
+    (s, a) => {
+      stack = s;
+      api = a;
+    },
+  );
 
   const create = (username: string, email: string, password: string) =>
     run('ops-create.ts', ['--username', username, '--email', email], { env: { DATA_DIR: stack.dataDir }, input: `${password}\n` });

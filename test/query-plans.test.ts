@@ -55,7 +55,14 @@ describe('query plans of the hot paths', () => {
   });
 
   it("ops' page walks the (created_at, id) index", async () => {
-    const p = await plan(db.select().from(files).where(sql`(${files.createdAt}, ${files.id}) < (${1}, ${'x'})`).orderBy(sql`${files.createdAt} desc, ${files.id} desc`).limit(51));
+    const p = await plan(
+      db
+        .select()
+        .from(files)
+        .where(sql`(${files.createdAt}, ${files.id}) < (${1}, ${'x'})`)
+        .orderBy(sql`${files.createdAt} desc, ${files.id} desc`)
+        .limit(51),
+    );
     expect(p).toContain('files_created_idx');
     expect(fullScans(p)).toEqual([]);
   });
@@ -67,7 +74,12 @@ describe('query plans of the hot paths', () => {
   });
 
   it('login by username or email uses both unique indexes', async () => {
-    const p = await plan(db.select().from(users).where(or(eq(users.username, 'x'), eq(users.email, 'x'))));
+    const p = await plan(
+      db
+        .select()
+        .from(users)
+        .where(or(eq(users.username, 'x'), eq(users.email, 'x'))),
+    );
     expect(p).toContain('users_username_unique');
     expect(p).toContain('users_email_unique');
     expect(fullScans(p)).toEqual([]);
@@ -75,7 +87,16 @@ describe('query plans of the hot paths', () => {
 
   it('a visible file, the audit, the throttle counters', async () => {
     const visible = await plan(
-      db.select().from(files).where(and(eq(files.id, 'x'), eq(files.status, 'ready'), sql`(${files.sharedWithAllClients} = 1 or exists (select 1 from file_grants where file_id = ${files.id} and user_id = ${'u'}))`)),
+      db
+        .select()
+        .from(files)
+        .where(
+          and(
+            eq(files.id, 'x'),
+            eq(files.status, 'ready'),
+            sql`(${files.sharedWithAllClients} = 1 or exists (select 1 from file_grants where file_id = ${files.id} and user_id = ${'u'}))`,
+          ),
+        ),
     );
     expect(fullScans(visible)).toEqual([]);
     const audit = await plan(db.select().from(downloads).where(eq(downloads.fileId, 'x')).orderBy(sql`${downloads.at} desc`).limit(1000));

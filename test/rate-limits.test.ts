@@ -5,10 +5,13 @@ import { type ApiStack, startApiStack, uniqueName, useStack } from './helpers/st
 let stack: ApiStack;
 let api: ApiClient;
 
-useStack(() => startApiStack(), (s, a) => {
-  stack = s;
-  api = a;
-});
+useStack(
+  () => startApiStack(),
+  (s, a) => {
+    stack = s;
+    api = a;
+  },
+);
 
 const from = (address: string) => ({ 'x-forwarded-for': address, 'cf-connecting-ip': address });
 const login = (username: string, password: string, address: string) =>
@@ -83,7 +86,10 @@ describe('IPv6 clients are counted by their /64, which one host can fill with ad
     const net = '2001:db8:7:7';
     const signupFrom = (address: string) => {
       const name = uniqueName('v6');
-      return api.request('POST', '/api/auth/signup', { json: { username: name, email: `${name}@example.com`, password: 'correct horse battery' }, headers: from(address) });
+      return api.request('POST', '/api/auth/signup', {
+        json: { username: name, email: `${name}@example.com`, password: 'correct horse battery' },
+        headers: from(address),
+      });
     };
     for (let i = 1; i <= 10; i++) expect((await signupFrom(`${net}::${i.toString(16)}`)).status).toBe(201);
     expectProblem(await signupFrom(`${net}:ffff:ffff:ffff:ffff`), 429, 'rate_limited');
@@ -96,11 +102,17 @@ describe('sign-up throttling', () => {
     const address = '192.0.2.40';
     for (let i = 0; i < 10; i++) {
       const name = uniqueName('many');
-      const res = await api.request('POST', '/api/auth/signup', { json: { username: name, email: `${name}@example.com`, password: 'correct horse battery' }, headers: from(address) });
+      const res = await api.request('POST', '/api/auth/signup', {
+        json: { username: name, email: `${name}@example.com`, password: 'correct horse battery' },
+        headers: from(address),
+      });
       expect(res.status).toBe(201);
     }
     const name = uniqueName('many');
-    const refused = await api.request('POST', '/api/auth/signup', { json: { username: name, email: `${name}@example.com`, password: 'correct horse battery' }, headers: from(address) });
+    const refused = await api.request('POST', '/api/auth/signup', {
+      json: { username: name, email: `${name}@example.com`, password: 'correct horse battery' },
+      headers: from(address),
+    });
     expectProblem(refused, 429, 'rate_limited');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     const elsewhere = await api.signup(uniqueName('other'));

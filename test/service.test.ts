@@ -8,10 +8,13 @@ import { freePort, startTestStack, type TestStack, useStack } from './helpers/st
 let stack: TestStack;
 let api: ApiClient;
 
-useStack(() => startTestStack(), (s, a) => {
-  stack = s;
-  api = a;
-});
+useStack(
+  () => startTestStack(),
+  (s, a) => {
+    stack = s;
+    api = a;
+  },
+);
 
 describe('the S3-protocol server the suite runs against', () => {
   const url = () => `${stack.storageUrl}/${stack.config.storage.bucket}`;
@@ -36,8 +39,7 @@ describe('the S3-protocol server the suite runs against', () => {
 
   it('refuses a presigned URL after its expiry', async () => {
     const aws = client(stack.secrets.storageSecretAccessKey);
-    const presign = (datetime: string) =>
-      aws.sign(`${url()}?X-Amz-Expires=60`, { method: 'GET', aws: { signQuery: true, datetime } });
+    const presign = (datetime: string) => aws.sign(`${url()}?X-Amz-Expires=60`, { method: 'GET', aws: { signQuery: true, datetime } });
     const compact = (d: Date) => d.toISOString().replace(/[-:]|\.\d{3}/g, '');
     const fresh = await fetch(await presign(compact(new Date())));
     expect(fresh.status).toBe(200);
@@ -82,7 +84,9 @@ describe('the S3-protocol server the suite runs against', () => {
     });
 
     it("PUT over an existing object's key: 403 AccessDenied, the object unchanged", async () => {
-      await expectAccessDenied(await fetch(`${url()}/${key}`, { method: 'PUT', body: 'overwritten', headers: { 'content-type': 'text/plain' } }));
+      await expectAccessDenied(
+        await fetch(`${url()}/${key}`, { method: 'PUT', body: 'overwritten', headers: { 'content-type': 'text/plain' } }),
+      );
       expect(await readBack()).toEqual(original);
     });
 
@@ -92,8 +96,7 @@ describe('the S3-protocol server the suite runs against', () => {
     });
 
     it('still serves presigned PUT and GET URLs, and header-signed requests (the control)', async () => {
-      const presign = (target: string, method: string) =>
-        admin().sign(`${target}?X-Amz-Expires=60`, { method, aws: { signQuery: true } });
+      const presign = (target: string, method: string) => admin().sign(`${target}?X-Amz-Expires=60`, { method, aws: { signQuery: true } });
       const other = `${url()}/probe/presigned-${crypto.randomUUID()}`;
       const put = await fetch(await presign(other, 'PUT'), { method: 'PUT', body: 'by presigned PUT' });
       expect(put.status).toBe(200);
@@ -107,7 +110,11 @@ describe('the S3-protocol server the suite runs against', () => {
     it("still answers a browser's CORS preflight, which no browser can sign", async () => {
       const preflight = await fetch(`${url()}/${key}`, {
         method: 'OPTIONS',
-        headers: { origin: 'http://127.0.0.1:3000', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+        headers: {
+          origin: 'http://127.0.0.1:3000',
+          'access-control-request-method': 'PUT',
+          'access-control-request-headers': 'content-type',
+        },
       });
       expect(preflight.status).toBe(200);
       expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
@@ -214,14 +221,20 @@ describe('transport and cross-origin rules', () => {
   it('answers cross-origin requests only for the configured origins', async () => {
     const url = await serve({ ENVIRONMENT: 'test', CORS_ORIGINS: 'https://portal.example.com' });
     const preflight = (origin: string) =>
-      fetch(`${url}/api/files`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+      fetch(`${url}/api/files`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
     const allowed = await preflight('https://portal.example.com');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://portal.example.com');
     expect(allowed.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
     const refused = await preflight('https://evil.example');
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
     // And none at all by default.
-    const none = await fetch(`${stack.apiUrl}/api/files`, { method: 'OPTIONS', headers: { origin: 'https://portal.example.com', 'access-control-request-method': 'GET' } });
+    const none = await fetch(`${stack.apiUrl}/api/files`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://portal.example.com', 'access-control-request-method': 'GET' },
+    });
     expect(none.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -38,7 +38,11 @@ export const route = defineRoute({
     200: { description: 'A short-lived access token.', schema: LoginResponse },
     400: { description: 'Invalid fields.', schema: Problem },
     401: { description: 'Wrong username or password (one answer for both).', schema: Problem },
-    429: { description: 'Too many failed attempts from this address or for this account (`rate_limited`); `Retry-After` says when to try again. Delays grow with failures instead of locking the account.', schema: Problem },
+    429: {
+      description:
+        'Too many failed attempts from this address or for this account (`rate_limited`); `Retry-After` says when to try again. Delays grow with failures instead of locking the account.',
+      schema: Problem,
+    },
   },
 });
 

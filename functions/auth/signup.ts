@@ -7,9 +7,7 @@ import { assertNotThrottled, recordAttempt, RULES } from '../../shared/rate-limi
 import { createUser, toPublicUser } from '../../shared/users';
 
 /** Self-service sign-up. It can only ever create a client: no field of the body sets a role. */
-const SignupRequest = z
-  .strictObject({ username: Username, email: Email, password: NewPassword })
-  .meta({ id: 'SignupRequest' });
+const SignupRequest = z.strictObject({ username: Username, email: Email, password: NewPassword }).meta({ id: 'SignupRequest' });
 
 export const route = defineRoute({
   method: 'post',

@@ -5,12 +5,16 @@ import { defineRoute, deps, factory, guard, queryParams } from '../../shared/htt
 
 /** Suggestions for the sharing dialog: clients whose username starts with what ops typed. */
 const ClientQuery = z.object({
-  query: z.string().trim().toLowerCase().min(1).max(32).regex(/^[a-z0-9._-]+$/, 'may contain only letters, digits, dot, underscore and hyphen'),
+  query: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .min(1)
+    .max(32)
+    .regex(/^[a-z0-9._-]+$/, 'may contain only letters, digits, dot, underscore and hyphen'),
 });
 
-const ClientList = z
-  .object({ items: z.array(z.object({ id: z.string(), username: z.string() })) })
-  .meta({ id: 'ClientList' });
+const ClientList = z.object({ items: z.array(z.object({ id: z.string(), username: z.string() })) }).meta({ id: 'ClientList' });
 
 export const route = defineRoute({
   method: 'get',

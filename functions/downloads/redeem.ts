@@ -12,7 +12,12 @@ import { Problem } from '../../shared/schemas';
  * be ready and be shared with that client now. Then the redemption is recorded and the answer
  * is a presigned GET that lives at most a minute and makes the browser save the file.
  */
-const TokenParams = z.object({ token: z.string().max(4096).regex(/^[A-Za-z0-9_.-]+$/) });
+const TokenParams = z.object({
+  token: z
+    .string()
+    .max(4096)
+    .regex(/^[A-Za-z0-9_.-]+$/),
+});
 
 const PresignedDownload = z
   .object({ url: z.string().meta({ description: 'Presigned GET of the object, valid ≤ 60 s.' }), expiresAt: z.iso.datetime() })
@@ -33,7 +38,10 @@ export const route = defineRoute({
         '`Location:` a presigned GET of the file, valid ≤ 60 s, with `Content-Disposition: attachment`. Also, for a browser navigation without credentials (`Accept` preferring `text/html`): `Location: /#/download/{token}`, the web portal, which signs the client in and completes the download.',
     },
     403: { description: 'Signed in as anyone but the client the link was issued to, ops included.', schema: Problem },
-    404: { description: 'Tampered, truncated or foreign link; or the file was deleted, is not ready, or is no longer shared with the client.', schema: Problem },
+    404: {
+      description: 'Tampered, truncated or foreign link; or the file was deleted, is not ready, or is no longer shared with the client.',
+      schema: Problem,
+    },
     410: { description: 'The link has expired (`link_expired`).', schema: Problem },
   },
 });

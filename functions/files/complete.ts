@@ -22,7 +22,11 @@ export const route = defineRoute({
     200: { description: 'The file, now `ready`.', schema: FileEnvelope },
     404: { description: 'No such file.', schema: Problem },
     409: { description: 'Nothing uploaded yet (`upload_missing`), or already completed (`already_completed`).', schema: Problem },
-    422: { description: 'The bytes are not a valid file of the declared type (`invalid_file_content`); the object was removed and the file is `rejected`.', schema: Problem },
+    422: {
+      description:
+        'The bytes are not a valid file of the declared type (`invalid_file_content`); the object was removed and the file is `rejected`.',
+      schema: Problem,
+    },
   },
 });
 

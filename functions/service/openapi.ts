@@ -17,7 +17,13 @@ let cached: { serverUrl: string; document: unknown } | undefined;
 export const handlers = factory.createHandlers(guard(route), (c) => {
   const serverUrl = deps(c).config.publicUrl;
   if (cached?.serverUrl !== serverUrl) {
-    cached = { serverUrl, document: buildOpenApiDocument(endpoints.map((e) => e.route), serverUrl) };
+    cached = {
+      serverUrl,
+      document: buildOpenApiDocument(
+        endpoints.map((e) => e.route),
+        serverUrl,
+      ),
+    };
   }
   return c.json(cached.document as object, 200);
 });

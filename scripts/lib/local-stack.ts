@@ -135,7 +135,9 @@ function loadConformingAuthentication(require: NodeJS.Require): void {
   let source = readFileSync(file, 'utf8');
   const anonymous = /if \(mechanismCount === 0\) \{\s*return next\(\);\s*\}/;
   if (!anonymous.test(source)) {
-    throw new Error(`${file} is not the release this project corrects: check that it refuses unsigned requests, then update loadConformingAuthentication.`);
+    throw new Error(
+      `${file} is not the release this project corrects: check that it refuses unsigned requests, then update loadConformingAuthentication.`,
+    );
   }
   source = source.replace(anonymous, "if (mechanismCount === 0) {\n      throw new S3Error('AccessDenied', 'Access Denied');\n    }");
   source = source.replace('[param, value].map(encodeURIComponent)', '[param, value].map(encodeURIComponentRFC3986)');
@@ -210,7 +212,13 @@ export async function startStorageServer(options: {
 }
 
 /** The configuration of the local default, given its secrets and where its servers listen. */
-export function localEnv(options: { dataDir: string; secrets: LocalSecrets; storageUrl: string; apiPort: number; bucket?: string }): Record<string, string> {
+export function localEnv(options: {
+  dataDir: string;
+  secrets: LocalSecrets;
+  storageUrl: string;
+  apiPort: number;
+  bucket?: string;
+}): Record<string, string> {
   return {
     ENVIRONMENT: 'development',
     PUBLIC_URL: `http://${LOOPBACK}:${options.apiPort}`,
@@ -269,7 +277,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let storageUp = true;
   try {
     const local = localEnv({ dataDir, secrets, storageUrl: storage.url, apiPort: options.apiPort, bucket });
-    const env = { ...local, ...options.env, ...pick(local, ['DATABASE_URL', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'JWT_SECRET', 'LINK_SECRET']) };
+    const env = {
+      ...local,
+      ...options.env,
+      ...pick(local, [
+        'DATABASE_URL',
+        'S3_ENDPOINT',
+        'S3_BUCKET',
+        'S3_REGION',
+        'S3_ACCESS_KEY_ID',
+        'S3_SECRET_ACCESS_KEY',
+        'JWT_SECRET',
+        'LINK_SECRET',
+      ]),
+    };
     let config = loadConfig(env);
     let deps = createNodeDeps(config, options.clock);
     let api = await listenApi(deps, LOOPBACK, options.apiPort);
@@ -294,7 +315,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         storageUp = false;
       },
       async restartStorage() {
-        if (!storageUp) storage = await startStorageServer({ ...storageOptions, port: new URL(storage.url).port ? Number(new URL(storage.url).port) : options.storagePort });
+        if (!storageUp)
+          storage = await startStorageServer({
+            ...storageOptions,
+            port: new URL(storage.url).port ? Number(new URL(storage.url).port) : options.storagePort,
+          });
         storageUp = true;
       },
       async stop() {

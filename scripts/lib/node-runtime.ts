@@ -119,7 +119,8 @@ export function nodeAssets(root: string): AssetFetcher {
       try {
         return new Response(await readFile(file));
       } catch {
-        if (pathname === DOCS_SCRIPT_ASSET) return new Response(await readFile(require.resolve('@scalar/api-reference/browser/standalone.js')));
+        if (pathname === DOCS_SCRIPT_ASSET)
+          return new Response(await readFile(require.resolve('@scalar/api-reference/browser/standalone.js')));
         return new Response(null, { status: 404 });
       }
     },
@@ -127,7 +128,11 @@ export function nodeAssets(root: string): AssetFetcher {
 }
 
 export class PortInUseError extends Error {
-  constructor(readonly host: string, readonly port: number, what: string) {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    what: string,
+  ) {
     super(`Port ${port} on ${host} is already in use, so the ${what} cannot start. Free it or choose another port.`);
     this.name = 'PortInUseError';
   }

@@ -127,12 +127,15 @@ export async function makeDocm(): Promise<Uint8Array> {
  */
 let bomb: Promise<Uint8Array> | undefined;
 export function makeZipBomb(): Promise<Uint8Array> {
-  return (bomb ??= zip([
-    { name: '[Content_Types].xml', content: contentTypes([['/word/document.xml', mainType('.docx')]]) },
-    { name: '_rels/.rels', content: rootRels('word/document.xml') },
-    { name: 'word/document.xml', content: WORD_BODY('Nothing to see') },
-    { name: 'word/media/padding.bin', content: new Uint8Array(48 * 1024 * 1024) },
-  ], 9));
+  return (bomb ??= zip(
+    [
+      { name: '[Content_Types].xml', content: contentTypes([['/word/document.xml', mainType('.docx')]]) },
+      { name: '_rels/.rels', content: rootRels('word/document.xml') },
+      { name: 'word/document.xml', content: WORD_BODY('Nothing to see') },
+      { name: 'word/media/padding.bin', content: new Uint8Array(48 * 1024 * 1024) },
+    ],
+    9,
+  ));
 }
 
 export function makePdf(): Uint8Array {
@@ -179,7 +182,10 @@ export async function makeXlsxWithMacroSheet(): Promise<Uint8Array> {
     },
     { name: '_rels/.rels', content: rootRels('xl/workbook.xml') },
     { name: 'xl/workbook.xml', content: `${XML_HEADER}<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>` },
-    { name: 'xl/macrosheets/sheet1.xml', content: `${XML_HEADER}<xm:macrosheet xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>` },
+    {
+      name: 'xl/macrosheets/sheet1.xml',
+      content: `${XML_HEADER}<xm:macrosheet xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>`,
+    },
   ]);
 }
 
@@ -199,7 +205,10 @@ export async function makeDocxWithHiddenVba(): Promise<Uint8Array> {
 
 /** A .docx whose content-types list carries an extra attribute with the given raw text. */
 export async function makeDocxWithContentTypesNote(note: string): Promise<Uint8Array> {
-  const types = contentTypes([['/word/document.xml', mainType('.docx')]]).replace('<Default Extension="xml"', `<Default Note="${note}" Extension="xml"`);
+  const types = contentTypes([['/word/document.xml', mainType('.docx')]]).replace(
+    '<Default Extension="xml"',
+    `<Default Note="${note}" Extension="xml"`,
+  );
   return zip([
     { name: '[Content_Types].xml', content: types },
     { name: '_rels/.rels', content: rootRels('word/document.xml') },

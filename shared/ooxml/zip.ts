@@ -103,7 +103,9 @@ export async function readZipDirectory(source: ByteSource, limits: ZipLimits): P
   for (const entry of entries) {
     const earlier = seen.get(entry.key);
     if (earlier !== undefined) {
-      throw new Refusal(`The package has two entries named ${printable(earlier)} and ${printable(entry.name)} (names are compared ignoring case).`);
+      throw new Refusal(
+        `The package has two entries named ${printable(earlier)} and ${printable(entry.name)} (names are compared ignoring case).`,
+      );
     }
     seen.set(entry.key, entry.name);
   }
@@ -115,11 +117,14 @@ export async function readZipDirectory(source: ByteSource, limits: ZipLimits): P
     const next = ordered[i + 1]?.localOffset ?? end.directoryOffset;
     if (next <= entry.localOffset) throw new Refusal('Two ZIP entries start at the same place.');
     entry.end = next;
-    if (entry.compressedSize > next - entry.localOffset) throw new Refusal(`Entry ${printable(entry.name)} is larger than the space it occupies.`);
+    if (entry.compressedSize > next - entry.localOffset)
+      throw new Refusal(`Entry ${printable(entry.name)} is larger than the space it occupies.`);
     declared += entry.uncompressedSize;
   }
   if (declared > limits.maxExpandedBytes) {
-    throw new Refusal(`The package declares ${declared} bytes once unpacked, more than the ${limits.maxExpandedBytes} allowed for its size (a ZIP bomb).`);
+    throw new Refusal(
+      `The package declares ${declared} bytes once unpacked, more than the ${limits.maxExpandedBytes} allowed for its size (a ZIP bomb).`,
+    );
   }
   return { entries: ordered, directoryOffset: end.directoryOffset };
 }
@@ -158,7 +163,8 @@ async function findEndRecord(source: ByteSource): Promise<EndRecord> {
   const hasLocator = locatorAt >= 0 && v.getUint32(locatorAt, true) === SIG_ZIP64_LOCATOR;
   if (hasLocator) {
     const recordAt = u64(v, locatorAt + 8);
-    if (v.getUint32(locatorAt + 4, true) !== 0 || v.getUint32(locatorAt + 16, true) !== 1) throw new Refusal('The ZIP container spans several disks.');
+    if (v.getUint32(locatorAt + 4, true) !== 0 || v.getUint32(locatorAt + 16, true) !== 1)
+      throw new Refusal('The ZIP container spans several disks.');
     if (!(recordAt >= 0 && recordAt + 56 <= tailStart + locatorAt)) throw new Refusal('The ZIP64 end record is out of place.');
     const record = await source.read(recordAt, 56);
     const r = view(record);
@@ -166,7 +172,8 @@ async function findEndRecord(source: ByteSource): Promise<EndRecord> {
     if (record.length !== 56 || r.getUint32(0, true) !== SIG_ZIP64_END || recordAt + 12 + u64(r, 4) !== tailStart + locatorAt) {
       throw new Refusal('The ZIP64 end record is out of place.');
     }
-    if (r.getUint32(16, true) !== 0 || r.getUint32(20, true) !== 0 || u64(r, 24) !== u64(r, 32)) throw new Refusal('The ZIP container spans several disks.');
+    if (r.getUint32(16, true) !== 0 || r.getUint32(20, true) !== 0 || u64(r, 24) !== u64(r, 32))
+      throw new Refusal('The ZIP container spans several disks.');
     entries = u64(r, 32);
     directoryBytes = u64(r, 40);
     directoryOffset = u64(r, 48);
@@ -215,13 +222,28 @@ function parseCentralDirectory(bytes: Uint8Array, count: number): ZipEntry[] {
     }
     if (diskStart !== 0 && diskStart !== 0xffff) throw new Refusal('The ZIP container spans several disks.');
     if (flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADER)) throw new Refusal('The document is encrypted.');
-    if (method !== METHOD_STORED && method !== METHOD_DEFLATED) throw new Refusal(`Entry ${printable(decodeLoosely(rawName))} uses a compression method office suites never write.`);
-    if (method === METHOD_STORED && compressedSize !== uncompressedSize) throw new Refusal(`Entry ${printable(decodeLoosely(rawName))} is stored with two different sizes.`);
-    if (extras.has(EXTRA_UNICODE_PATH)) throw new Refusal(`Entry ${printable(decodeLoosely(rawName))} has an unsafe name (it carries a second, alternative name).`);
+    if (method !== METHOD_STORED && method !== METHOD_DEFLATED)
+      throw new Refusal(`Entry ${printable(decodeLoosely(rawName))} uses a compression method office suites never write.`);
+    if (method === METHOD_STORED && compressedSize !== uncompressedSize)
+      throw new Refusal(`Entry ${printable(decodeLoosely(rawName))} is stored with two different sizes.`);
+    if (extras.has(EXTRA_UNICODE_PATH))
+      throw new Refusal(`Entry ${printable(decodeLoosely(rawName))} has an unsafe name (it carries a second, alternative name).`);
     const name = decodeName(rawName, flags);
     const directory = name.endsWith('/');
     if (directory && uncompressedSize !== 0) throw new Refusal(`Entry ${printable(name)} has an unsafe name (a folder with content).`);
-    entries.push({ name, key: nameKey(name), rawName, flags, method, crc, compressedSize, uncompressedSize, localOffset, end: 0, directory });
+    entries.push({
+      name,
+      key: nameKey(name),
+      rawName,
+      flags,
+      method,
+      crc,
+      compressedSize,
+      uncompressedSize,
+      localOffset,
+      end: 0,
+      directory,
+    });
     at = extraEnd + commentLength;
   }
   if (at !== bytes.length) throw new Refusal('The file has data outside its ZIP entries (inside the directory).');
@@ -278,7 +300,8 @@ function decodeName(raw: Uint8Array, flags: number): string {
   for (const [, hex] of name.matchAll(/%(.{0,2})/g)) {
     if (!/^[0-9a-f]{2}$/i.test(hex ?? '')) throw unsafe('a broken percent-escape');
     const char = String.fromCharCode(Number.parseInt(hex as string, 16));
-    if (/[A-Za-z0-9\-._~/\\%]/.test(char) || char.charCodeAt(0) < 0x20) throw unsafe(`a percent-escaped "${char === '\u0000' ? 'NUL' : char}"`);
+    if (/[A-Za-z0-9\-._~/\\%]/.test(char) || char.charCodeAt(0) < 0x20)
+      throw unsafe(`a percent-escaped "${char === '\u0000' ? 'NUL' : char}"`);
   }
   return name;
 }
@@ -336,7 +359,8 @@ export async function readZipEntry(source: ByteSource, entry: ZipEntry, onChunk:
 }
 
 async function checkLocalHeader(input: StreamBytes, entry: ZipEntry): Promise<void> {
-  const mismatch = (what: string) => new Refusal(`The local header of entry ${printable(entry.name)} disagrees with the ZIP directory (${what}).`);
+  const mismatch = (what: string) =>
+    new Refusal(`The local header of entry ${printable(entry.name)} disagrees with the ZIP directory (${what}).`);
   const header = await input.readExact(30);
   const v = view(header);
   if (v.getUint32(0, true) !== SIG_LOCAL) throw mismatch('no local header where the directory points');
@@ -350,7 +374,8 @@ async function checkLocalHeader(input: StreamBytes, entry: ZipEntry): Promise<vo
   const name = await input.readExact(nameLength);
   const extras = readExtraFields(await input.readExact(extraLength));
   if (name.length !== entry.rawName.length || name.some((b, i) => b !== entry.rawName[i])) throw mismatch('name');
-  if ((flags & (FLAG_DESCRIPTOR | FLAG_UTF8 | FLAG_ENCRYPTED)) !== (entry.flags & (FLAG_DESCRIPTOR | FLAG_UTF8 | FLAG_ENCRYPTED))) throw mismatch('flags');
+  if ((flags & (FLAG_DESCRIPTOR | FLAG_UTF8 | FLAG_ENCRYPTED)) !== (entry.flags & (FLAG_DESCRIPTOR | FLAG_UTF8 | FLAG_ENCRYPTED)))
+    throw mismatch('flags');
   if (method !== entry.method) throw mismatch('compression method');
   if (extras.has(EXTRA_UNICODE_PATH)) throw mismatch('an alternative name');
   const zip64 = extras.get(EXTRA_ZIP64);
@@ -395,7 +420,8 @@ async function inflateEntry(input: StreamBytes, entry: ZipEntry, onChunk: ((chun
   let crc = 0;
   const take = (chunk: Uint8Array) => {
     produced += chunk.length;
-    if (produced > entry.uncompressedSize) throw new Refusal(`Entry ${printable(entry.name)} expands to more than its declared size (a ZIP bomb).`);
+    if (produced > entry.uncompressedSize)
+      throw new Refusal(`Entry ${printable(entry.name)} expands to more than its declared size (a ZIP bomb).`);
     crc = crc32(chunk, crc);
     onChunk?.(chunk);
   };
@@ -409,7 +435,8 @@ async function inflateEntry(input: StreamBytes, entry: ZipEntry, onChunk: ((chun
     const feeding = (async () => {
       try {
         for await (const chunk of input.take(entry.compressedSize)) {
-          for (let at = 0; at < chunk.length; at += INFLATE_PIECE) await writer.write(chunk.subarray(at, at + INFLATE_PIECE) as Uint8Array<ArrayBuffer>);
+          for (let at = 0; at < chunk.length; at += INFLATE_PIECE)
+            await writer.write(chunk.subarray(at, at + INFLATE_PIECE) as Uint8Array<ArrayBuffer>);
         }
         await writer.close();
       } catch (error) {
@@ -435,7 +462,8 @@ async function inflateEntry(input: StreamBytes, entry: ZipEntry, onChunk: ((chun
     if (feedError instanceof Refusal || feedError instanceof SourceFailure) throw feedError;
     if (feedError) throw new Refusal(`Entry ${printable(entry.name)} is not valid compressed data.`);
   }
-  if (produced !== entry.uncompressedSize) throw new Refusal(`Entry ${printable(entry.name)} holds ${produced} bytes, not its declared ${entry.uncompressedSize}.`);
+  if (produced !== entry.uncompressedSize)
+    throw new Refusal(`Entry ${printable(entry.name)} holds ${produced} bytes, not its declared ${entry.uncompressedSize}.`);
   if (crc !== entry.crc) throw new Refusal(`Entry ${printable(entry.name)} fails its CRC check: the data was altered or is damaged.`);
 }
 

@@ -1,7 +1,15 @@
 const PROJECT_ROOT = new URL('../..', import.meta.url).pathname;
 /** What must never appear in a response: stack frames, SQL and driver messages, hashes, our paths. */
 const LEAK = new RegExp(
-  [String.raw`at .+\.(ts|js):\d+`, 'SQLITE', 'Failed query', 'params:', 'node_modules', String.raw`\$2[aby]\$\d\d\$`, PROJECT_ROOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')].join('|'),
+  [
+    String.raw`at .+\.(ts|js):\d+`,
+    'SQLITE',
+    'Failed query',
+    'params:',
+    'node_modules',
+    String.raw`\$2[aby]\$\d\d\$`,
+    PROJECT_ROOT.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+  ].join('|'),
   'i',
 );
 

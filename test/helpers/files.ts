@@ -49,7 +49,12 @@ export function putBytes(upload: Upload['upload'], bytes: Uint8Array, headers: R
 }
 
 /** Start, PUT, complete: the whole upload as an ops client does it. */
-export async function uploadFile(api: ApiClient, token: string, filename: string, bytes: Uint8Array): Promise<{ id: string; complete: ApiResponse }> {
+export async function uploadFile(
+  api: ApiClient,
+  token: string,
+  filename: string,
+  bytes: Uint8Array,
+): Promise<{ id: string; complete: ApiResponse }> {
   const started = await startUpload(api, token, filename, bytes);
   if (started.status !== 201) throw new Error(`start failed: ${started.status} ${started.text}`);
   const put = await putBytes(started.body.upload, bytes);

@@ -17,7 +17,6 @@ declare module 'vitest' {
   }
 }
 
-
 /**
  * The worker bundle running in workerd (miniflare), against a real libSQL server (sqld) over
  * HTTP and the real S3-protocol server: the same black-box tests as on Node.
@@ -79,7 +78,11 @@ export async function startWorkerStack(bindings: Record<string, string | undefin
       modulesRoot: path.dirname(script),
       compatibilityDate: '2026-04-01',
       // As wrangler.toml: the ASSETS binding, with the worker in front of every request.
-      assets: { directory: ASSETS_DIR, binding: 'ASSETS', routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true } },
+      assets: {
+        directory: ASSETS_DIR,
+        binding: 'ASSETS',
+        routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
+      },
       host: '127.0.0.1',
       port,
       bindings: env,

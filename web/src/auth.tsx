@@ -3,7 +3,15 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, session, type User } from './api';
 
 /** A labelled input whose API error, if any, is shown right under it and announced. */
-function Field(props: { name: string; label: string; type?: 'text' | 'email' | 'password'; autocomplete: string; error?: string | undefined; value: string; onInput: (v: string) => void }) {
+function Field(props: {
+  name: string;
+  label: string;
+  type?: 'text' | 'email' | 'password';
+  autocomplete: string;
+  error?: string | undefined;
+  value: string;
+  onInput: (v: string) => void;
+}) {
   const id = `field-${props.name}`;
   // Preact types each input `type` separately; this one field serves three of them.
   const input = {
@@ -55,8 +63,23 @@ export function SignIn({ note, onSignedIn }: { note?: string | undefined; onSign
     <form class="card" onSubmit={submit} aria-labelledby="signin-title">
       <h1 id="signin-title">Sign in</h1>
       {note && <p>{note}</p>}
-      <Field name="username" label="Username or email" autocomplete="username" value={username} onInput={setUsername} error={error?.field('username')} />
-      <Field name="password" label="Password" type="password" autocomplete="current-password" value={password} onInput={setPassword} error={error?.field('password')} />
+      <Field
+        name="username"
+        label="Username or email"
+        autocomplete="username"
+        value={username}
+        onInput={setUsername}
+        error={error?.field('username')}
+      />
+      <Field
+        name="password"
+        label="Password"
+        type="password"
+        autocomplete="current-password"
+        value={password}
+        onInput={setPassword}
+        error={error?.field('password')}
+      />
       {error && error.errors.length === 0 && (
         <p class="error" role="alert">
           {error.message}
@@ -107,7 +130,15 @@ export function SignUp() {
       <h1 id="signup-title">Create a client account</h1>
       <Field name="username" label="Username" autocomplete="username" value={username} onInput={setUsername} error={usernameError} />
       <Field name="email" label="Email" type="email" autocomplete="email" value={email} onInput={setEmail} error={emailError} />
-      <Field name="password" label="Password (8 or more characters)" type="password" autocomplete="new-password" value={password} onInput={setPassword} error={error?.field('password')} />
+      <Field
+        name="password"
+        label="Password (8 or more characters)"
+        type="password"
+        autocomplete="new-password"
+        value={password}
+        onInput={setPassword}
+        error={error?.field('password')}
+      />
       {error && !usernameError && !emailError && !error.field('password') && (
         <p class="error" role="alert">
           {error.message}

@@ -9,7 +9,10 @@ export function ClientFiles() {
   const [message, setMessage] = useState<string | null>(null);
 
   const load = async (after: string | null) => {
-    const page = await api<{ items: FileItem[]; nextCursor: string | null }>('GET', `/api/files?limit=25${after ? `&cursor=${encodeURIComponent(after)}` : ''}`);
+    const page = await api<{ items: FileItem[]; nextCursor: string | null }>(
+      'GET',
+      `/api/files?limit=25${after ? `&cursor=${encodeURIComponent(after)}` : ''}`,
+    );
     setItems((prev) => (after ? [...prev, ...page.items] : page.items));
     setCursor(page.nextCursor);
     setLoaded(true);

@@ -12,7 +12,12 @@ interface Upload {
 }
 
 /** PUTs the bytes straight to storage with exactly the signed headers, reporting progress. */
-function putToStorage(upload: { url: string; headers: Record<string, string> }, file: File, onProgress: (sent: number) => void, onXhr: (xhr: XMLHttpRequest) => void) {
+function putToStorage(
+  upload: { url: string; headers: Record<string, string> },
+  file: File,
+  onProgress: (sent: number) => void,
+  onXhr: (xhr: XMLHttpRequest) => void,
+) {
   return new Promise<void>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     onXhr(xhr);
@@ -39,7 +44,10 @@ export function OpsFiles() {
     const all: FileItem[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: FileItem[]; nextCursor: string | null } = await api('GET', `/api/files?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page: { items: FileItem[]; nextCursor: string | null } = await api(
+        'GET',
+        `/api/files?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       all.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor && all.length < 500);
@@ -65,7 +73,12 @@ export function OpsFiles() {
         contentType: type.contentType,
         size: file.size,
       });
-      await putToStorage(started.upload, file, (sent) => patch(key, { sent }), (xhr) => patch(key, { xhr }));
+      await putToStorage(
+        started.upload,
+        file,
+        (sent) => patch(key, { sent }),
+        (xhr) => patch(key, { xhr }),
+      );
       patch(key, { state: 'verifying', sent: file.size });
       try {
         await api('POST', `/api/files/${encodeURIComponent(started.file.id)}/complete`);
@@ -101,7 +114,13 @@ export function OpsFiles() {
         }}
       >
         <label for="upload-input">Drop .docx, .pptx or .xlsx files here, or choose them:</label>
-        <input id="upload-input" type="file" multiple accept=".docx,.pptx,.xlsx" onChange={(e) => onFiles((e.target as HTMLInputElement).files)} />
+        <input
+          id="upload-input"
+          type="file"
+          multiple
+          accept=".docx,.pptx,.xlsx"
+          onChange={(e) => onFiles((e.target as HTMLInputElement).files)}
+        />
       </div>
 
       {uploads.length > 0 && (
@@ -169,7 +188,15 @@ export function OpsFiles() {
         </tbody>
       </table>
 
-      {sharing && <ShareDialog file={sharing} onClose={() => { setSharing(null); void refresh(); }} />}
+      {sharing && (
+        <ShareDialog
+          file={sharing}
+          onClose={() => {
+            setSharing(null);
+            void refresh();
+          }}
+        />
+      )}
       {audit && <AuditDialog file={audit} onClose={() => setAudit(null)} />}
       {deleting && (
         <Dialog title={`Delete ${deleting.filename}?`} onClose={() => setDeleting(null)}>
@@ -219,10 +246,12 @@ function ShareDialog({ file, onClose }: { file: FileItem; onClose: () => void })
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    api<{ allClients: boolean; clients: Array<{ username: string }> }>('GET', `/api/files/${encodeURIComponent(file.id)}/sharing`).then((s) => {
-      setAllClients(s.allClients);
-      setClients(s.clients.map((c) => c.username));
-    });
+    api<{ allClients: boolean; clients: Array<{ username: string }> }>('GET', `/api/files/${encodeURIComponent(file.id)}/sharing`).then(
+      (s) => {
+        setAllClients(s.allClients);
+        setClients(s.clients.map((c) => c.username));
+      },
+    );
   }, [file.id]);
   useEffect(() => {
     if (query.trim().length < 1) return setSuggestions([]);
