@@ -9,8 +9,8 @@ import { isDatabaseUnavailable } from '../shared/db/errors';
 import { ApiError, DependencyError, dependencyUnavailable } from '../shared/errors';
 import { type AppEnv, type Deps, honoPath } from '../shared/http';
 import { describeError } from '../shared/log';
-import { DOCS_SCRIPT_PATH } from './service/docs';
 import { endpoints } from './routes';
+import { DOCS_SCRIPT_PATH } from './service/docs';
 
 /** Static files the deployment serves itself: the Workers ASSETS binding, or a folder on Node. */
 export interface AssetFetcher {

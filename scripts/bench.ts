@@ -5,13 +5,13 @@
  * constant JSON answer, same server adapter) run in their own processes; autocannon drives them
  * from this one over loopback. Prints one table and writes bench/results.json.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient, type Client } from '@libsql/client';
-import { AwsClient } from 'aws4fetch';
+import { type Client, createClient } from '@libsql/client';
 import autocannon from 'autocannon';
+import { AwsClient } from 'aws4fetch';
 import bcrypt from 'bcryptjs';
 import { createDatabase } from '../shared/db/client';
 import { createPasswordHasher } from '../shared/passwords';

@@ -19,9 +19,9 @@ import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { pipeline } from 'node:stream/promises';
 import { text } from 'node:stream/consumers';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { read } from 'read';
@@ -251,7 +251,10 @@ program
         req.on('error', reject);
         pipeline(
           createReadStream(file),
-          counter((n) => bar.update((sent += n))),
+          counter((n) => {
+            sent += n;
+            bar.update(sent);
+          }),
           req,
         ).catch(reject);
       });
@@ -329,7 +332,10 @@ program
       try {
         await pipeline(
           Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>),
-          counter((n) => bar.update((received += n))),
+          counter((n) => {
+            received += n;
+            bar.update(received);
+          }),
           handle.createWriteStream(),
         );
       } finally {

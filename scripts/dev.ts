@@ -48,9 +48,9 @@ try {
   };
   await writeFile(
     envFile,
-    Object.entries(vars)
+    `${Object.entries(vars)
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-      .join('\n') + '\n',
+      .join('\n')}\n`,
     { mode: 0o600 },
   );
 

@@ -20,7 +20,7 @@ import { createPasswordHasher } from '../shared/passwords';
 import { Email, NewPassword, Username } from '../shared/schemas';
 import { createUser } from '../shared/users';
 import { commonPasswordList } from './lib/build';
-import { PROJECT_ROOT, migrateDatabase } from './lib/local-stack';
+import { migrateDatabase, PROJECT_ROOT } from './lib/local-stack';
 
 const usage = 'Usage: npm run ops:create -- --username NAME --email ADDRESS';
 
@@ -57,7 +57,7 @@ async function readPassword(): Promise<string> {
 const Input = z.object({ username: Username, email: Email, password: NewPassword });
 const parsed = Input.safeParse({ username: args.username, email: args.email, password: await readPassword() });
 if (!parsed.success) {
-  fail(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('\n') + `\n${usage}`);
+  fail(`${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('\n')}\n${usage}`);
 }
 
 if (new Set(commonPasswordList()).has(parsed.data.password.toLowerCase())) {

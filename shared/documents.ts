@@ -9,7 +9,7 @@ import {
   REFUSED_RELATIONSHIPS,
 } from './ooxml/rules';
 import { attributeKey, type XmlElement, type XmlHandler, XmlPart } from './ooxml/xml';
-import { type ByteSource, type ZipEntry, Refusal, readZipDirectory, readZipEntries, readZipEntry, SourceFailure } from './ooxml/zip';
+import { type ByteSource, Refusal, readZipDirectory, readZipEntries, readZipEntry, SourceFailure, type ZipEntry } from './ooxml/zip';
 
 export type { ByteSource } from './ooxml/zip';
 

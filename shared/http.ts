@@ -1,15 +1,15 @@
 import { zValidator } from '@hono/zod-validator';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { H } from 'hono/types';
 import { createFactory } from 'hono/factory';
+import type { H } from 'hono/types';
 import type { z } from 'zod';
 import type { AccessTokenIssuer } from './access-tokens';
 import type { Clock } from './clock';
+import type { CommonPasswords } from './common-passwords';
 import type { Config } from './config';
 import type { Database } from './db/client';
 import type { Role } from './db/schema';
 import { ApiError, forbidden, unauthenticated } from './errors';
-import type { CommonPasswords } from './common-passwords';
 import type { LinkTokens } from './link-tokens';
 import type { Logger } from './log';
 import type { PasswordHasher } from './passwords';

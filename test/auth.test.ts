@@ -1,7 +1,7 @@
 import bcrypt from 'bcryptjs';
-import { SignJWT, decodeJwt } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectProblem, type ApiClient } from './helpers/api';
+import { type ApiClient, expectProblem } from './helpers/api';
 import { type ApiStack, startApiStack, uniqueName, useStack } from './helpers/stack';
 
 let stack: ApiStack;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDocx, makePdf } from '../scripts/lib/samples';
-import { apiClient, type ApiClient } from './helpers/api';
+import { type ApiClient, apiClient } from './helpers/api';
 import { opsUser } from './helpers/files';
 import { runScript } from './helpers/run-script';
 import { startTestStack, type TestStack, uniqueName } from './helpers/stack';
@@ -41,7 +41,7 @@ describe('npm run cli: the journey from a terminal', () => {
     await writeFile(path.join(dir, 'Quarterly report.docx'), bytes);
     const upload = await cli('ops', ['upload', path.join(dir, 'Quarterly report.docx')]);
     expect(upload.code).toBe(0);
-    const id = /^([0-9a-f-]{36})  ready  Quarterly report\.docx$/m.exec(upload.stdout)?.[1];
+    const id = /^([0-9a-f-]{36}) {2}ready {2}Quarterly report\.docx$/m.exec(upload.stdout)?.[1];
     expect(id).toBeDefined();
     expect(upload.stderr).toContain('100%');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeDocx } from '../scripts/lib/samples';
-import { type ApiClient } from './helpers/api';
+import type { ApiClient } from './helpers/api';
 import { clientUser, opsUser, uploadFile } from './helpers/files';
 import { type ApiStack, startApiStack, uniqueName, useStack } from './helpers/stack';
 

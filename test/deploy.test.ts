@@ -4,12 +4,12 @@ import path from 'node:path';
 import { createClient } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_BUDGET_BYTES, buildWorker } from '../scripts/lib/build';
-import { startSqld, type SqldServer } from '../scripts/lib/sqld';
 import { makeDocx } from '../scripts/lib/samples';
+import { type SqldServer, startSqld } from '../scripts/lib/sqld';
 import { apiClient } from './helpers/api';
 import { opsUser, putBytes, startUpload, storageAdmin, storageKeyOf } from './helpers/files';
 import { runScript } from './helpers/run-script';
-import { freePort, type ApiStack } from './helpers/stack';
+import { type ApiStack, freePort } from './helpers/stack';
 import { startWorkerStack } from './helpers/worker-stack';
 
 /** The production deployment's contract: the bundle, its configuration checks, its cron, migrations. */

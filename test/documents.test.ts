@@ -1,34 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type ByteSource, DOCUMENT_TYPES, expansionCap, verifyOfficeDocument as verify } from '../shared/documents';
 import * as samples from '../scripts/lib/samples';
-
-/**
- * The verifier on real generated documents, read through a byte source that counts what it
- * reads and streams in small chunks, as storage does.
- */
-export function source(bytes: Uint8Array, chunkSize = 16 * 1024) {
-  const reads: Array<[number, number]> = [];
-  const src: ByteSource = {
-    size: bytes.length,
-    async read(offset, length) {
-      reads.push([offset, length]);
-      return bytes.slice(offset, offset + length);
-    },
-    async stream(offset, length) {
-      reads.push([offset, length]);
-      let at = offset;
-      const end = offset + length;
-      return new ReadableStream<Uint8Array>({
-        pull(controller) {
-          if (at >= end) return controller.close();
-          controller.enqueue(bytes.slice(at, Math.min(end, at + chunkSize)));
-          at += chunkSize;
-        },
-      });
-    },
-  };
-  return { src, reads, bytesRead: () => reads.reduce((n, [, l]) => n + l, 0) };
-}
+import { type ByteSource, DOCUMENT_TYPES, expansionCap, verifyOfficeDocument as verify } from '../shared/documents';
+import { crc32 } from '../shared/ooxml/crc32';
+import { source } from './helpers/byte-source';
 
 const CEILING = 200 * 1024 * 1024;
 const verifyOfficeDocument = (src: ByteSource, t: Parameters<typeof verify>[1]) =>
@@ -137,5 +111,14 @@ describe('verifyOfficeDocument', () => {
     it('accepts a long but ordinary run (1 MiB of text)', async () => {
       expect(await roomy(await samples.makeDocx('word '.repeat(200 * 1024)))).toEqual({ ok: true });
     });
+  });
+});
+
+describe('crc32', () => {
+  it('gives the check value of CRC-32/ISO-HDLC, whole or in pieces', () => {
+    const bytes = new TextEncoder().encode('123456789');
+    expect(crc32(bytes)).toBe(0xcbf43926);
+    expect(crc32(bytes.subarray(5), crc32(bytes.subarray(0, 5)))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
   });
 });

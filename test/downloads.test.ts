@@ -1,8 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
 import { EncryptJWT } from 'jose';
-import { createLinkTokens, deriveLinkKey } from '../shared/link-tokens';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makeDocx } from '../scripts/lib/samples';
-import { expectProblem, type ApiClient } from './helpers/api';
+import { createLinkTokens, deriveLinkKey } from '../shared/link-tokens';
+import { type ApiClient, expectProblem } from './helpers/api';
 import { clientUser, opsUser, storageKeyOf, uploadFile } from './helpers/files';
 import { type ApiStack, startApiStack, useStack } from './helpers/stack';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDocx } from '../scripts/lib/samples';
-import { apiClient, expectProblem, type ApiClient } from './helpers/api';
+import { type ApiClient, apiClient, expectProblem } from './helpers/api';
 import { opsUser, putBytes, startUpload, storageAdmin, storageKeyOf, uploadFile } from './helpers/files';
 import { runScript } from './helpers/run-script';
 import { startTestStack, type TestStack, useStack } from './helpers/stack';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeAllSamples, makeDocx, makePptx, makeXlsx } from '../scripts/lib/samples';
-import { expectProblem, type ApiClient, type ApiResponse } from './helpers/api';
+import { type ApiClient, type ApiResponse, expectProblem } from './helpers/api';
 import { clientUser, opsUser, putBytes, startUpload, storageAdmin, storageKeyOf, uploadFile } from './helpers/files';
 import { type ApiStack, startApiStack, useStack } from './helpers/stack';
 

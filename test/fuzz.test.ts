@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ApiClient } from './helpers/api';
+import type { ApiClient } from './helpers/api';
 import { clientUser, opsUser } from './helpers/files';
 import { type ApiStack, startApiStack, useStack } from './helpers/stack';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type HonestSample, type HostileSample, makeHonestTrickySamples, makeHostileCorpus } from '../scripts/lib/hostile-samples';
 import { PROJECT_ROOT } from '../scripts/lib/local-stack';
-import { expectProblem, type ApiClient } from './helpers/api';
+import { type ApiClient, expectProblem } from './helpers/api';
 import { opsUser, storageAdmin, storageKeyOf, uploadFile } from './helpers/files';
 import { type ApiStack, startApiStack, useStack } from './helpers/stack';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeDocx } from '../scripts/lib/samples';
-import { apiClient, type ApiClient } from './helpers/api';
+import { type ApiClient, apiClient } from './helpers/api';
 import { clientUser, opsUser, startUpload, storageKeyOf, uploadFile } from './helpers/files';
 import { startTestStack, type TestStack } from './helpers/stack';
 

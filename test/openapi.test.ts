@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectProblem, type ApiClient } from './helpers/api';
+import { type ApiClient, expectProblem } from './helpers/api';
 import { type ApiStack, startApiStack, useStack } from './helpers/stack';
 
 let stack: ApiStack;

@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, type ApiClient } from './helpers/api';
 import { startLocalStack } from '../scripts/lib/local-stack';
+import { type ApiClient, apiClient } from './helpers/api';
 import { runScript } from './helpers/run-script';
 import { freePort, startTestStack, type TestStack, uniqueName, useStack } from './helpers/stack';
 

@@ -5,7 +5,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../scripts/lib/local-stack';
 import { makeDocx, makePdf } from '../scripts/lib/samples';
-import { apiClient, type ApiClient } from './helpers/api';
+import { type ApiClient, apiClient } from './helpers/api';
 import { opsUser } from './helpers/files';
 import { startTestStack, type TestStack, uniqueName } from './helpers/stack';
 

@@ -1,14 +1,14 @@
-import { createClient, type Client } from '@libsql/client';
-import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type Client, createClient } from '@libsql/client';
+import { and, eq, or, type SQL, sql } from 'drizzle-orm';
+import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateDatabase } from '../scripts/lib/local-stack';
 import { createDatabase, type Database } from '../shared/db/client';
 import { downloads, files, rateLimits, users } from '../shared/db/schema';
 import { clientPageQuery } from '../shared/files';
-import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 
 /**
  * The hot queries' plans, from SQLite itself: each must be served by an index, never a scan of

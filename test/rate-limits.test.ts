@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { expectProblem, type ApiClient } from './helpers/api';
-import { type ApiStack, startApiStack, uniqueName, useStack } from './helpers/stack';
+import { type ApiClient, expectProblem } from './helpers/api';
+import { startApiStack, uniqueName, useStack } from './helpers/stack';
 
-let stack: ApiStack;
 let api: ApiClient;
 
 useStack(
   () => startApiStack(),
-  (s, a) => {
-    stack = s;
+  (_stack, a) => {
     api = a;
   },
 );

@@ -1,8 +1,8 @@
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../shared/config';
 import { createNodeDeps, listenApi, type RunningServer } from '../scripts/lib/node-runtime';
-import { apiClient, expectProblem, type ApiClient } from './helpers/api';
+import { loadConfig } from '../shared/config';
+import { type ApiClient, apiClient, expectProblem } from './helpers/api';
 import { freePort, startTestStack, type TestStack, useStack } from './helpers/stack';
 
 let stack: TestStack;

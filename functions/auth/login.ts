@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { addressKey } from '../../shared/client-address';
-import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
 import { unauthenticated } from '../../shared/errors';
+import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
 import { PASSWORD_MAX_BYTES, utf8Length } from '../../shared/passwords';
+import { assertNotThrottled, clearAttempts, RULES, recordAttempt } from '../../shared/rate-limits';
 import { Problem, User } from '../../shared/schemas';
-import { assertNotThrottled, clearAttempts, recordAttempt, RULES } from '../../shared/rate-limits';
 import { findUserByLogin, toPublicUser, updatePasswordHash } from '../../shared/users';
 
 const LoginRequest = z

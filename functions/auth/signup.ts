@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { addressKey } from '../../shared/client-address';
-import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
-import { Email, NewPassword, Problem, UserEnvelope, Username } from '../../shared/schemas';
 import { ApiError } from '../../shared/errors';
-import { assertNotThrottled, recordAttempt, RULES } from '../../shared/rate-limits';
+import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
+import { assertNotThrottled, RULES, recordAttempt } from '../../shared/rate-limits';
+import { Email, NewPassword, Problem, UserEnvelope, Username } from '../../shared/schemas';
 import { createUser, toPublicUser } from '../../shared/users';
 
 /** Self-service sign-up. It can only ever create a client: no field of the body sets a role. */

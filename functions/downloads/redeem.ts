@@ -1,9 +1,9 @@
+import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { attachmentDisposition } from '../../shared/content-disposition';
 import { recordDownload } from '../../shared/downloads';
 import { ApiError, forbidden, notFound } from '../../shared/errors';
 import { findVisibleFile } from '../../shared/files';
-import type { MiddlewareHandler } from 'hono';
 import { type AppEnv, defineRoute, deps, factory, guard, pathParams } from '../../shared/http';
 import { Problem } from '../../shared/schemas';
 

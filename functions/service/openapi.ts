@@ -1,5 +1,5 @@
-import { buildOpenApiDocument } from '../../shared/openapi';
 import { defineRoute, deps, factory, guard } from '../../shared/http';
+import { buildOpenApiDocument } from '../../shared/openapi';
 import { endpoints } from '../routes';
 
 export const route = defineRoute({

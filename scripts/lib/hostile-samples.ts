@@ -1,4 +1,6 @@
 import { constants, deflateRawSync } from 'node:zlib';
+import { crc32 } from '../../shared/ooxml/crc32';
+import { CFB_MAGIC } from '../../shared/ooxml/rules';
 
 /**
  * Crafted office documents for the upload verifier (shared/documents.ts): a corpus it must
@@ -65,25 +67,6 @@ const u32 = (n: number) => {
   new DataView(b.buffer).setUint32(0, n >>> 0, true);
   return b;
 };
-
-/** CRC-32 as ZIP uses it (IEEE, reflected, polynomial 0xEDB88320); Node 20's zlib has no crc32. */
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-const CFB_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 
 /** Deterministic bytes that look like nothing in particular (xorshift32). */
 function noise(size: number): Uint8Array {
@@ -652,11 +635,12 @@ export async function makeHostileCorpus(): Promise<HostileSample[]> {
   // 14. A second list whose name differs only in case: the same file on Windows and macOS.
   {
     const [types, ...rest] = docx();
+    if (!types) throw new Error('docx() starts with its content types');
     add(
       'content-types-case-variant',
       'docx',
       REASON.duplicate,
-      buildZip([types!, { name: '[content_types].xml', data: utf8(MACRO_TYPES) }, ...rest]),
+      buildZip([types, { name: '[content_types].xml', data: utf8(MACRO_TYPES) }, ...rest]),
     );
   }
   // 39. A legacy single-byte encoding declared (the bytes themselves are plain ASCII).

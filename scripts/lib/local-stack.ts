@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import Module, { createRequire } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@libsql/client';
@@ -10,7 +10,7 @@ import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import { z } from 'zod';
 import type { Clock } from '../../shared/clock';
-import { ConfigError, loadConfig, type Config } from '../../shared/config';
+import { type Config, ConfigError, loadConfig } from '../../shared/config';
 import { createNodeDeps, listenApi, PortInUseError, protectDatabaseFile, type RunningServer } from './node-runtime';
 
 /**

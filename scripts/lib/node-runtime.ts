@@ -1,20 +1,20 @@
 import { chmodSync, closeSync, constants, openSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
-import { createClient } from '@libsql/client';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
+import { createClient } from '@libsql/client';
 import { type AssetFetcher, createApp, DOCS_SCRIPT_ASSET } from '../../functions/app';
 import { createAccessTokens } from '../../shared/access-tokens';
-import { systemClock, type Clock } from '../../shared/clock';
+import { type Clock, systemClock } from '../../shared/clock';
+import { COMMON_PASSWORDS_ASSET, createCommonPasswords } from '../../shared/common-passwords';
 import type { Config } from '../../shared/config';
 import { createDatabase } from '../../shared/db/client';
-import { COMMON_PASSWORDS_ASSET, createCommonPasswords } from '../../shared/common-passwords';
+import type { Deps } from '../../shared/http';
 import { createLinkTokens } from '../../shared/link-tokens';
 import { createLogger } from '../../shared/log';
-import type { Deps } from '../../shared/http';
 import { createPasswordHasher } from '../../shared/passwords';
 import { createObjectStorage } from '../../shared/storage';
 

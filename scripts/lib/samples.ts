@@ -127,7 +127,7 @@ export async function makeDocm(): Promise<Uint8Array> {
  */
 let bomb: Promise<Uint8Array> | undefined;
 export function makeZipBomb(): Promise<Uint8Array> {
-  return (bomb ??= zip(
+  bomb ??= zip(
     [
       { name: '[Content_Types].xml', content: contentTypes([['/word/document.xml', mainType('.docx')]]) },
       { name: '_rels/.rels', content: rootRels('word/document.xml') },
@@ -135,7 +135,8 @@ export function makeZipBomb(): Promise<Uint8Array> {
       { name: 'word/media/padding.bin', content: new Uint8Array(48 * 1024 * 1024) },
     ],
     9,
-  ));
+  );
+  return bomb;
 }
 
 export function makePdf(): Uint8Array {

@@ -326,7 +326,7 @@ const nameKey = (name: string) => {
 export async function readZipEntries(
   source: ByteSource,
   directory: ZipDirectory,
-  visit: (entry: ZipEntry) => ((chunk: Uint8Array) => void) | undefined | void,
+  visit: (entry: ZipEntry) => ((chunk: Uint8Array) => void) | undefined | undefined,
   onEntryEnd: (entry: ZipEntry) => void | Promise<void> = () => undefined,
 ): Promise<void> {
   const stream = await source.stream(0, directory.directoryOffset);

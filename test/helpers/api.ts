@@ -44,7 +44,7 @@ export function apiClient(baseUrl: string) {
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     const res = await fetch(`${baseUrl}${path}`, { method, headers, body, redirect: 'manual' });
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     if (/json/.test(res.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   }

@@ -3,7 +3,7 @@ import { createDatabase } from '../../shared/db/client';
 import { DOCUMENT_TYPES } from '../../shared/documents';
 import { createPasswordHasher } from '../../shared/passwords';
 import { createUser } from '../../shared/users';
-import { type ApiClient, type ApiResponse } from './api';
+import type { ApiClient, ApiResponse } from './api';
 import { type ApiStack, uniqueName } from './stack';
 
 /** An ops user, made the way `npm run ops:create` makes one, signed in. */

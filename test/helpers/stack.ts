@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createClient, type Client } from '@libsql/client';
+import { type Client, createClient } from '@libsql/client';
 import { afterAll, beforeAll } from 'vitest';
-import { apiClient, type ApiClient } from './api';
 import { type LocalSecrets, type LocalStack, startLocalStack } from '../../scripts/lib/local-stack';
 import type { Clock } from '../../shared/clock';
 import type { Config } from '../../shared/config';
+import { type ApiClient, apiClient } from './api';
 
 /**
  * What a black-box test needs from the service it talks to, whichever runtime serves it: the API
@@ -50,7 +50,7 @@ export async function startTestStack(env: Record<string, string> = {}, clock?: C
     storagePort: 0,
     // Behind a "proxy": the tests say which address each request comes from (see helpers/api.ts).
     env: { ENVIRONMENT: 'test', BCRYPT_COST: '10', TRUSTED_PROXY_HEADER: 'x-forwarded-for', LOG_LEVEL: 'warn', ...env },
-    ...(clock ? { clock } : {}),
+    clock,
   });
   const sql = createClient({ url: stack.databaseUrl });
   return {

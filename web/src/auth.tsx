@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { api, ApiError, session, type User } from './api';
+import { ApiError, api, session, type User } from './api';
 
 /** A labelled input whose API error, if any, is shown right under it and announced. */
 function Field(props: {

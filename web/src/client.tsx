@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, downloadFile, type FileItem, formatDate, formatSize, typeOf } from './api';
+import { ApiError, api, downloadFile, type FileItem, formatDate, formatSize, typeOf } from './api';
 
 /** A client's files: the ready ones shared with it, newest first, a page at a time. */
 export function ClientFiles() {

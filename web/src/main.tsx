@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, redeemLink, session, type User } from './api';
+import { ApiError, api, redeemLink, session, type User } from './api';
 import { SignIn, SignUp } from './auth';
 import { ClientFiles } from './client';
 import { OpsFiles } from './ops';
