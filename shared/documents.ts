@@ -1,7 +1,9 @@
+import { DOCUMENT_TYPES, type DocumentType } from './document-types';
 import {
   CFB_MAGIC,
-  DDE_INSTRUCTION,
+  DDE_FIELD,
   EXTERNAL_ALLOWED,
+  EXTERNAL_HYPERLINK_SCHEME,
   FINDING_REASONS,
   findingForContentType,
   findingForPartName,
@@ -11,6 +13,7 @@ import {
 import { attributeKey, type XmlElement, type XmlHandler, XmlPart } from './ooxml/xml';
 import { type ByteSource, Refusal, readZipDirectory, readZipEntries, readZipEntry, SourceFailure, type ZipEntry } from './ooxml/zip';
 
+export { DOCUMENT_TYPES, type DocumentType, documentTypeForFilename } from './document-types';
 export type { ByteSource } from './ooxml/zip';
 
 /**
@@ -21,40 +24,6 @@ export type { ByteSource } from './ooxml/zip';
  * (shared/ooxml/xml.ts), and the package judged by its content types and relationships
  * (shared/ooxml/rules.ts). Where anything is unsure, the file is refused.
  */
-
-export interface DocumentType {
-  extension: '.docx' | '.pptx' | '.xlsx';
-  contentType: string;
-  /** The content type `[Content_Types].xml` gives the main part of such a document. */
-  mainPartContentType: string;
-  label: string;
-}
-
-export const DOCUMENT_TYPES: readonly DocumentType[] = [
-  {
-    extension: '.docx',
-    contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-    mainPartContentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml',
-    label: 'a Word document',
-  },
-  {
-    extension: '.pptx',
-    contentType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-    mainPartContentType: 'application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml',
-    label: 'a PowerPoint presentation',
-  },
-  {
-    extension: '.xlsx',
-    contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-    mainPartContentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml',
-    label: 'an Excel workbook',
-  },
-];
-
-export const documentTypeForFilename = (filename: string): DocumentType | undefined => {
-  const lower = filename.toLowerCase();
-  return DOCUMENT_TYPES.find((t) => lower.endsWith(t.extension));
-};
 
 export interface VerifyLimits {
   /** What all entries together may inflate to (see `expansionCap`). */
@@ -108,14 +77,6 @@ export async function verifyOfficeDocument(source: ByteSource, type: DocumentTyp
   }
 }
 
-interface Relationship {
-  /** The part the relationship belongs to ('' for the package itself). */
-  source: string;
-  type: string;
-  target: string;
-  external: boolean;
-}
-
 /**
  * `type` is what the upload declared; for a package embedded in it (a chart's workbook) it is
  * 'any office document', told by its own main part.
@@ -155,20 +116,24 @@ async function inspectPackage(source: ByteSource, declared: DocumentType | 'embe
     const finding = findingForContentType(contentType);
     if (finding) throw new Refusal(FINDING_REASONS[finding]);
   }
+  // An embedded package may be any OOXML package (a chart's workbook, a Visio drawing): its main
+  // part is whatever its _rels/.rels opens. The upload itself must be what it was declared as.
   const type =
     declared !== 'embedded' ? declared : DOCUMENT_TYPES.find((t) => types.all().some((c) => c.toLowerCase() === t.mainPartContentType));
-  if (!type) throw new Refusal('The document embeds a package that is not an office document.');
-  const mainParts = [...types.overrides].filter(([, t]) => t.toLowerCase() === type.mainPartContentType);
-  if (mainParts.length === 0) {
-    const other = DOCUMENT_TYPES.find((t) => types.all().some((c) => c.toLowerCase() === t.mainPartContentType));
-    throw new Refusal(other ? `The file is ${other.label}, not ${type.label}.` : `The file is not ${type.label}.`);
+  let mainPart: string | undefined;
+  if (type) {
+    const mainParts = [...types.overrides].filter(([, t]) => t.toLowerCase() === type.mainPartContentType);
+    if (mainParts.length === 0) {
+      const other = DOCUMENT_TYPES.find((t) => types.all().some((c) => c.toLowerCase() === t.mainPartContentType));
+      throw new Refusal(other ? `The file is ${other.label}, not ${type.label}.` : `The file is not ${type.label}.`);
+    }
+    if (mainParts.length > 1) throw new Refusal(`The file declares more than one main part; it is not ${type.label}.`);
+    mainPart = (mainParts[0] as [string, string])[0];
+    if (!parts.has(mainPart)) throw new Refusal(`The main part of ${type.label} is missing.`);
   }
-  if (mainParts.length > 1) throw new Refusal(`The file declares more than one main part; it is not ${type.label}.`);
-  const mainPart = (mainParts[0] as [string, string])[0];
-  if (!parts.has(mainPart)) throw new Refusal(`The main part of ${type.label} is missing.`);
 
   // One pass over every entry: structure, bounds, CRC, and every XML part parsed.
-  const relationships: Relationship[] = [];
+  const relationships = new RelationshipJudge(mainPart);
   const untyped: string[] = [];
   let xml: XmlPart | undefined;
   let embedded: Uint8Array[] | undefined;
@@ -183,17 +148,17 @@ async function inspectPackage(source: ByteSource, declared: DocumentType | 'embe
       if (entry.directory) return undefined;
       const contentType = types.of(entry.key);
       if (contentType === undefined && entry !== typesEntry) untyped.push(entry.name);
-      let sniffed = false;
       const isXml = entry !== typesEntry && (isXmlContentType(contentType) || /\.(xml|rels)$/i.test(entry.name));
       const part = isXml ? new XmlPart(entry.name, new PartWatcher(entry.name, relationships)) : undefined;
       xml = part;
-      return (chunk: Uint8Array) => {
-        if (!sniffed && chunk.length > 0) {
-          sniffed = true;
-          if (chunk.length >= CFB_MAGIC.length && CFB_MAGIC.every((b, i) => chunk[i] === b)) throw new Refusal(FINDING_REASONS.OLE);
-          // An embedded package (a chart's workbook) is judged by the same rules as the upload.
-          if (!part && chunk.length >= 4 && chunk[0] === 0x50 && chunk[1] === 0x4b && chunk[2] === 0x03 && chunk[3] === 0x04) embedded = [];
-        }
+      // The first bytes say what a part really is, however the inflater splits them into chunks.
+      let head: Uint8Array | undefined = new Uint8Array(0);
+      const sniff = (bytes: Uint8Array) => {
+        if (CFB_MAGIC.every((b, i) => bytes[i] === b)) throw new Refusal(FINDING_REASONS.OLE);
+        // An embedded package (a chart's workbook) is judged by the same rules as the upload.
+        if (!part && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) embedded = [];
+      };
+      const take = (chunk: Uint8Array) => {
         part?.write(chunk);
         if (embedded) {
           embeddedBytes += chunk.length;
@@ -201,8 +166,26 @@ async function inspectPackage(source: ByteSource, declared: DocumentType | 'embe
           embedded.push(chunk.slice());
         }
       };
+      return {
+        data(chunk: Uint8Array) {
+          if (!head) return take(chunk);
+          head = joinChunks([head, chunk], head.length + chunk.length);
+          if (head.length < CFB_MAGIC.length) return;
+          const bytes = head;
+          head = undefined;
+          sniff(bytes);
+          take(bytes);
+        },
+        end() {
+          if (head && head.length > 0) {
+            sniff(head);
+            take(head);
+          }
+        },
+      };
     },
-    async () => {
+    async (entry, visitor) => {
+      visitor?.end();
       xml?.close();
       if (embedded) {
         if (depth >= ZIP_LIMITS.maxEmbeddingDepth) throw new Refusal('The document nests embedded packages deeper than office suites do.');
@@ -215,10 +198,11 @@ async function inspectPackage(source: ByteSource, declared: DocumentType | 'embe
           depth + 1,
         );
       }
+      void entry;
     },
   );
 
-  judgeRelationships(relationships, parts, mainPart);
+  relationships.assertComplete();
   if (untyped.length > 0)
     throw new Refusal(`Entry ${JSON.stringify(untyped[0])} has no content type in [Content_Types].xml, so it is not a valid package.`);
 }
@@ -252,30 +236,47 @@ function memorySource(bytes: Uint8Array): ByteSource {
 const isXmlContentType = (contentType: string | undefined) =>
   contentType !== undefined && /(\+xml|^application\/xml|^text\/xml)(;|$)/i.test(contentType.trim());
 
-function judgeRelationships(relationships: Relationship[], parts: Map<string, ZipEntry>, mainPart: string): void {
-  let officeDocuments = 0;
-  for (const r of relationships) {
-    const kind = r.type.slice(r.type.lastIndexOf('/') + 1).toLowerCase();
+/**
+ * Every relationship is judged as it is read (nothing accumulates, whatever the part's size):
+ * its type against the table of refused ones, its target against what may point outside, and
+ * the package's own `officeDocument` relationship against the declared main part.
+ */
+class RelationshipJudge {
+  private officeDocuments = 0;
+  constructor(private readonly mainPart: string | undefined) {}
+
+  judge(source: string, type: string, target: string, external: boolean): void {
+    const kind = type.slice(type.lastIndexOf('/') + 1).toLowerCase();
     const finding = REFUSED_RELATIONSHIPS[kind];
     if (finding) throw new Refusal(FINDING_REASONS[finding]);
-    if (r.external) {
+    if (external) {
       if (!EXTERNAL_ALLOWED.has(kind)) {
         throw new Refusal(
-          `The document refers to an external ${kind || 'resource'} (${JSON.stringify(r.target.slice(0, 100))}); only hyperlinks may point outside it.`,
+          `The document refers to an external ${kind || 'resource'} (${JSON.stringify(target.slice(0, 100))}); only hyperlinks may point outside it.`,
         );
       }
-      continue;
+      // A hyperlink to a program, a file share or an exotic scheme runs or leaks on a click.
+      if (!EXTERNAL_HYPERLINK_SCHEME.test(target.trim())) {
+        throw new Refusal(
+          `The document has an external hyperlink to ${JSON.stringify(target.slice(0, 100))}; only http, https and mailto links are accepted.`,
+        );
+      }
+      return;
     }
-    const target = resolveTarget(r.source, r.target);
-    if (r.source === '' && kind === 'officedocument') {
-      officeDocuments += 1;
-      if (target !== mainPart) throw new Refusal('The package opens a different part than the one it declares as its main part.');
+    const resolved = resolveTarget(source, target);
+    if (source === '' && kind === 'officedocument') {
+      this.officeDocuments += 1;
+      if (this.mainPart !== undefined && resolved !== this.mainPart) {
+        throw new Refusal('The package opens a different part than the one it declares as its main part.');
+      }
     }
-    // A missing target is tolerated (Office ignores it); what the target is has been judged by its
+    // A missing target is tolerated (Office ignores it); what a target is has been judged by its
     // content type, its bytes and its own relationships.
-    void parts;
   }
-  if (officeDocuments !== 1) throw new Refusal('The package does not name exactly one main part in _rels/.rels.');
+
+  assertComplete(): void {
+    if (this.officeDocuments !== 1) throw new Refusal('The package does not name exactly one main part in _rels/.rels.');
+  }
 }
 
 /**
@@ -370,19 +371,25 @@ const partKey = (name: string) => {
 
 /**
  * Watches every XML part for what is judged inside parts: relationships (in any part whose root
- * is a Relationships element, wherever it is stored), Word fields that use DDE, and workbook DDE
- * or OLE links. Namespaces decide, never prefixes or part names.
+ * is a Relationships element, and in every `.rels` part, which must have one), Word fields that
+ * use DDE, and workbook DDE or OLE links. Namespaces decide, never prefixes.
  */
 class PartWatcher implements XmlHandler {
-  /** Instruction text of the Word fields open at this point (fields nest). */
-  private fields: Array<{ instruction: string }> = [];
-  private inInstruction = 0;
+  /**
+   * The Word fields open at this point (fields nest). Word reads every character between a
+   * field's begin and its separator as the field's code, whatever element holds it, so all text
+   * there counts; only the code's first word is kept, which is what decides the field's kind.
+   */
+  private fields: Array<{ code: boolean; keyword: string; decided: boolean }> = [];
+  private instructionText = 0;
+  /** Inside an element whose text Word reads: w:t, w:delText, w:instrText, w:delInstrText. */
+  private inText = 0;
   private readonly relationshipSource: string;
   private isRelationships = false;
 
   constructor(
     private readonly name: string,
-    private readonly relationships: Relationship[],
+    private readonly relationships: RelationshipJudge,
   ) {
     // word/_rels/document.xml.rels belongs to word/document.xml; _rels/.rels to the package.
     const match = /^(.*?)_rels\/([^/]*)\.rels$/i.exec(name);
@@ -391,8 +398,11 @@ class PartWatcher implements XmlHandler {
 
   /** Relationships, Word parts (fields) and workbook external links are read whole. */
   wholePart(root: XmlElement) {
+    const relationshipsRoot = root.uri === NS.relationships && root.local === 'Relationships';
+    if (/\.rels$/i.test(this.name) && !relationshipsRoot)
+      throw new Refusal(`The relationships in ${JSON.stringify(this.name)} are malformed.`);
     return (
-      root.uri === NS.relationships ||
+      relationshipsRoot ||
       (NS.wordprocessingml as readonly string[]).includes(root.uri) ||
       ((NS.spreadsheetml as readonly string[]).includes(root.uri) && root.local === 'externalLink')
     );
@@ -413,42 +423,59 @@ class PartWatcher implements XmlHandler {
     }
     if (!(NS.wordprocessingml as readonly string[]).includes(element.uri)) return;
     if (element.local === 'fldSimple') {
-      this.judgeInstruction(element.attributes.get(attributeKey(element.uri, 'instr')) ?? '');
+      judgeFieldKeyword(firstWord(element.attributes.get(attributeKey(element.uri, 'instr')) ?? ''));
     } else if (element.local === 'fldChar') {
       const kind = element.attributes.get(attributeKey(element.uri, 'fldCharType'));
-      if (kind === 'begin') this.fields.push({ instruction: '' });
-      else if (kind === 'separate' || kind === 'end') {
-        const field = this.fields.at(-1);
-        if (field) this.judgeInstruction(field.instruction);
+      const field = this.fields.at(-1);
+      if (kind === 'begin') {
+        // A field whose first word would come from another field's result is computed: refused.
+        if (field?.code && !field.decided) throw new Refusal('The document has a field whose instruction is computed by another field.');
+        if (this.fields.length >= MAX_OPEN_FIELDS) throw new Refusal('The document nests fields deeper than office suites do.');
+        this.fields.push({ code: true, keyword: '', decided: false });
+      } else if (kind === 'separate' || kind === 'end') {
+        if (field?.code) this.decide(field);
+        if (field) field.code = false;
         if (kind === 'end') this.fields.pop();
       }
     } else if (element.local === 'instrText' || element.local === 'delInstrText') {
-      this.inInstruction += 1;
-      if (this.fields.length === 0) this.fields.push({ instruction: '' }); // text outside any field is still judged
+      this.instructionText += 1;
+      this.inText += 1;
+    } else if (element.local === 't' || element.local === 'delText') {
+      this.inText += 1;
     }
   }
 
   close(element: XmlElement) {
-    if (
-      (NS.wordprocessingml as readonly string[]).includes(element.uri) &&
-      (element.local === 'instrText' || element.local === 'delInstrText')
-    ) {
-      this.inInstruction -= 1;
-      const field = this.fields.at(-1);
-      if (field) this.judgeInstruction(field.instruction);
+    if (!(NS.wordprocessingml as readonly string[]).includes(element.uri)) return;
+    if (element.local === 't' || element.local === 'delText') this.inText -= 1;
+    if (element.local === 'instrText' || element.local === 'delInstrText') {
+      this.instructionText -= 1;
+      this.inText -= 1;
+      // Instruction text outside any field is judged on its own.
+      if (this.fields.length === 0) this.standalone = '';
     }
   }
+
+  private standalone = '';
 
   text(text: string) {
-    if (this.inInstruction === 0) return;
-    // Nested fields' text belongs to every field around them too.
-    for (const field of this.fields) field.instruction = (field.instruction + text).slice(-4096);
+    // Layout whitespace between elements is not text Word reads.
+    if (this.inText === 0) return;
+    const field = this.fields.at(-1);
+    if (field?.code) {
+      if (field.decided) return;
+      field.keyword += text;
+      // The first word is complete once something follows it.
+      if (/^\s*["']?[A-Za-z]+[^A-Za-z]/.test(field.keyword) || field.keyword.length > 64) this.decide(field);
+    } else if (this.instructionText > 0) {
+      this.standalone = (this.standalone + text).slice(0, 64);
+      judgeFieldKeyword(firstWord(this.standalone));
+    }
   }
 
-  private judgeInstruction(instruction: string) {
-    if (DDE_INSTRUCTION.test(instruction)) {
-      throw new Refusal('The document contains a DDE field, which runs other programs when the document opens; it is not accepted.');
-    }
+  private decide(field: { keyword: string; decided: boolean }) {
+    field.decided = true;
+    judgeFieldKeyword(firstWord(field.keyword));
   }
 
   private addRelationship(element: XmlElement) {
@@ -458,6 +485,18 @@ class PartWatcher implements XmlHandler {
     if (!type || target === undefined || (mode !== 'Internal' && mode !== 'External')) {
       throw new Refusal(`The relationships in ${JSON.stringify(this.name)} are malformed.`);
     }
-    this.relationships.push({ source: this.relationshipSource, type, target, external: mode === 'External' });
+    this.relationships.judge(this.relationshipSource, type, target, mode === 'External');
+  }
+}
+
+/** Fields nest a few levels deep in real documents; each open one costs a little. */
+const MAX_OPEN_FIELDS = 64;
+
+/** A field code's first word, which names the field (`DDEAUTO`, `HYPERLINK`, `ADDIN`…). */
+const firstWord = (code: string) => /^\s*["']?([A-Za-z]+)/.exec(code)?.[1] ?? '';
+
+function judgeFieldKeyword(keyword: string) {
+  if (DDE_FIELD.test(keyword)) {
+    throw new Refusal('The document contains a DDE field, which runs other programs when the document opens; it is not accepted.');
   }
 }

