@@ -1,44 +1,24 @@
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv, Deps } from '../shared/api/context';
+import { TAGS } from '../shared/api/contract';
 import { isDatabaseUnavailable } from '../shared/db/errors';
 import { ApiError, DependencyError, dependencyUnavailable } from '../shared/errors';
-import { type AppEnv, type Deps, honoPath } from '../shared/http';
 import { describeError } from '../shared/log';
-import { endpoints } from './routes';
-import { DOCS_SCRIPT_PATH } from './service/docs';
+import { type AssetFetcher, servePortal } from './portal';
+import { type ApiType, createApi } from './routes';
 
-/** Static files the deployment serves itself: the Workers ASSETS binding, or a folder on Node. */
-export interface AssetFetcher {
-  fetch(request: Request): Promise<Response>;
-}
+export type { AssetFetcher } from './portal';
+export { DOCS_SCRIPT_ASSET } from './portal';
 
 export interface AppOptions {
   assets?: AssetFetcher;
 }
-
-const contentTypeOf = (path: string) =>
-  path.endsWith('.html')
-    ? 'text/html; charset=utf-8'
-    : path.endsWith('.js')
-      ? 'text/javascript; charset=utf-8'
-      : path.endsWith('.css')
-        ? 'text/css; charset=utf-8'
-        : 'application/octet-stream';
-
-/** Where the docs page's script is found among the deployment's static assets. */
-export const DOCS_SCRIPT_ASSET = '/vendor/scalar-api-reference.js';
-
-/** Rendered through the context so headers set earlier (request id) are kept. */
-const problemResponse = (c: Context<AppEnv>, error: ApiError) =>
-  c.body(JSON.stringify(error.toProblem()), error.status as ContentfulStatusCode, {
-    'Content-Type': 'application/problem+json',
-    ...error.headers,
-  });
 
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
@@ -47,14 +27,38 @@ function toApiError(error: unknown): ApiError {
   if (error instanceof HTTPException) {
     if (error.status === 400) return new ApiError(400, 'malformed_json', 'The body could not be parsed.');
     if (error.status === 413) return new ApiError(413, 'payload_too_large', 'The request body is too large.');
+    if (error.status === 415) return new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.');
   }
   return new ApiError(500, 'internal_error', 'Something went wrong on our side. It has been logged.');
+}
+
+/** The OpenAPI 3.1 document of an API, for the server it is served from. */
+export function describeApi(api: ApiType, serverUrl: string) {
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  return api.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'Secure file sharing API',
+      version: '1.0.0',
+      description:
+        'Ops upload office documents straight to object storage; clients download them through encrypted, expiring links bound to their account. Every error is application/problem+json with a stable `code`.',
+    },
+    servers: [{ url: serverUrl }],
+    security: [{ bearerAuth: [] }],
+    tags: [...TAGS],
+  });
 }
 
 /** The one app factory: both runtime entries call it with the dependencies they built. */
 export function createApp(deps: Deps, options: AppOptions = {}) {
   const app = new Hono<AppEnv>();
+  const api = createApi();
   const production = deps.config.environment === 'production';
+  let apiDocument: unknown;
+  const document = () => {
+    apiDocument ??= describeApi(api, deps.config.publicUrl);
+    return apiDocument;
+  };
 
   app.use(requestId());
   // One structured line per request. The route pattern, never the path: a download link's path
@@ -85,7 +89,7 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   }
   app.use(
     secureHeaders({
-      overwrite: false, // pages that need a looser policy (the docs page) set their own
+      overwrite: false, // pages that need a looser policy (the docs page, the portal) set their own
       contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
       referrerPolicy: 'no-referrer',
       strictTransportSecurity: production ? 'max-age=63072000; includeSubDomains' : false,
@@ -94,6 +98,7 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   );
   app.use(async (c, next) => {
     c.set('deps', deps);
+    c.set('apiDocument', document);
     await next();
   });
   app.use(
@@ -106,53 +111,23 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
     }),
   );
 
-  for (const { route, handlers } of endpoints) {
-    app.on(route.method.toUpperCase(), [honoPath(route.path)], ...handlers);
-  }
+  app.route('/', api);
+  servePortal(app, options.assets, new URL(deps.config.storage.endpoint).origin);
 
-  app.get(DOCS_SCRIPT_PATH, async (c) => {
-    if (!options.assets) throw new ApiError(404, 'not_found', 'No such resource.');
-    const res = await options.assets.fetch(new Request(new URL(DOCS_SCRIPT_ASSET, c.req.url)));
-    if (!res.ok) throw new ApiError(404, 'not_found', 'No such resource.');
-    return new Response(res.body, {
-      headers: { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=86400' },
-    });
-  });
-
-  // The web portal (web/, built into the static assets). Its pages get their own policy: scripts
-  // and styles from this origin only, no inline script, and uploads straight to storage.
-  const storageOrigin = new URL(deps.config.storage.endpoint).origin;
-  const pagePolicy = [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    `connect-src 'self' ${storageOrigin}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-  app.get('*', async (c, next) => {
-    const path = c.req.path;
-    if (path.startsWith('/api/') || !options.assets) return next();
-    const asset = path === '/' ? '/index.html' : path;
-    if (!/^\/(index\.html|assets\/[\w.-]+\.(js|css|svg|woff2))$/.test(asset)) return next();
-    const res = await options.assets.fetch(new Request(new URL(asset, c.req.url)));
-    if (!res.ok) return next();
-    const headers = new Headers({ 'Content-Type': contentTypeOf(asset) });
-    headers.set('Cache-Control', asset === '/index.html' ? 'no-cache' : 'public, max-age=31536000, immutable');
-    if (asset === '/index.html') headers.set('Content-Security-Policy', pagePolicy);
-    return new Response(res.body, { headers });
-  });
-
-  const patterns = endpoints.map(({ route }) => ({
-    method: route.method.toUpperCase(),
-    regex: new RegExp(`^${route.path.replace(/[.]/g, '\\.').replace(/\{\w+\}/g, '[^/]+')}$`),
+  const patterns = api.routes.map((r) => ({
+    method: r.method.toUpperCase(),
+    regex: new RegExp(`^${r.path.replace(/[.]/g, '\\.').replace(/:\w+/g, '[^/]+')}$`),
   }));
 
+  /** Rendered through the context so headers set earlier (the request id) are kept. */
+  const problemResponse = (c: Parameters<Parameters<typeof app.notFound>[0]>[0], error: ApiError) =>
+    c.body(JSON.stringify(error.toProblem()), error.status as ContentfulStatusCode, {
+      'Content-Type': 'application/problem+json',
+      ...error.headers,
+    });
+
   app.notFound((c) => {
-    const allowed = patterns.filter((p) => p.regex.test(c.req.path)).map((p) => p.method);
+    const allowed = [...new Set(patterns.filter((p) => p.regex.test(c.req.path)).map((p) => p.method))];
     if (allowed.length > 0) {
       return problemResponse(
         c,

@@ -1,11 +1,11 @@
 import { createClient } from '@libsql/client/web';
 import type { ExecutionContext } from 'hono';
 import { createAccessTokens } from '../shared/access-tokens';
+import type { Deps } from '../shared/api/context';
 import { systemClock } from '../shared/clock';
 import { COMMON_PASSWORDS_ASSET, createCommonPasswords } from '../shared/common-passwords';
 import { type Config, ConfigError, loadConfig } from '../shared/config';
 import { createDatabase } from '../shared/db/client';
-import type { Deps } from '../shared/http';
 import { createLinkTokens } from '../shared/link-tokens';
 import { createLogger, describeError, logEvent } from '../shared/log';
 import { createPasswordHasher } from '../shared/passwords';

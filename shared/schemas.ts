@@ -19,14 +19,17 @@ export const Email = z
   .max(254, 'must be at most 254 characters')
   .pipe(z.email('must be an email address'))
   .transform((v) => v.toLowerCase())
-  .meta({ description: 'Normalised to lower-case.', example: 'alice@example.com' });
+  .meta({ description: 'Normalised to lower-case.', example: 'alice@example.com', format: 'email' });
 
 export const NewPassword = z
   .string()
   .refine((v) => [...v].length >= PASSWORD_MIN_CHARS, `must be at least ${PASSWORD_MIN_CHARS} characters`)
   .refine((v) => utf8Length(v) <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes in UTF-8`)
   .meta({
-    description: `At least ${PASSWORD_MIN_CHARS} characters and at most ${PASSWORD_MAX_BYTES} bytes of UTF-8 (bcrypt's limit; never truncated).`,
+    description: `At least ${PASSWORD_MIN_CHARS} characters and at most ${PASSWORD_MAX_BYTES} bytes of UTF-8 (bcrypt's limit; never truncated). JSON Schema counts characters, not bytes: \`maxLength\` is the bound for ASCII, and \`x-max-utf8-bytes\` the rule for everything else.`,
+    minLength: PASSWORD_MIN_CHARS,
+    maxLength: PASSWORD_MAX_BYTES,
+    'x-max-utf8-bytes': PASSWORD_MAX_BYTES,
   });
 
 export const Role = z.enum(ROLES);
@@ -71,14 +74,3 @@ export const Sharing = z
     clients: z.array(z.object({ id: z.string(), username: z.string() })),
   })
   .meta({ id: 'Sharing' });
-
-export const Problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    code: z.string().meta({ description: 'Stable snake_case machine code.' }),
-    detail: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  })
-  .meta({ id: 'Problem' });

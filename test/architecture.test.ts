@@ -45,14 +45,22 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('every endpoint module under functions/ is registered, and exports its route and handlers', async () => {
-    const { endpoints } = await import('../functions/routes');
+  it('every endpoint module under functions/ is registered, and exports its guarded route and its handler', async () => {
+    const { createApi } = await import('../functions/routes');
+    const registered = new Set(createApi().routes.map((r) => `${r.method} ${r.path}`));
     const modules = (await sources('functions')).filter(({ file }) => file.split(path.sep).length === 3);
-    expect(endpoints.length).toBe(modules.length);
-    for (const endpoint of endpoints) {
-      expect(endpoint.route.path.startsWith('/api/')).toBe(true);
-      expect(['public', 'user', 'ops', 'client']).toContain(endpoint.route.access);
-      expect(endpoint.handlers.length).toBeGreaterThan(0);
+    expect(registered.size).toBe(modules.length);
+    for (const { file } of modules) {
+      const endpoint = (await import(path.resolve(file))) as {
+        route: { method: string; path: string; security?: unknown[]; middleware?: unknown[] };
+        handler: unknown;
+      };
+      expect(typeof endpoint.handler, file).toBe('function');
+      expect(endpoint.route.path.startsWith('/api/'), file).toBe(true);
+      expect(registered, file).toContain(`${endpoint.route.method.toUpperCase()} ${endpoint.route.path.replace(/\{(\w+)\}/g, ':$1')}`);
+      // Who may call it is stated, and enforced by a guard before anything else runs.
+      expect(Array.isArray(endpoint.route.security), file).toBe(true);
+      expect(endpoint.route.middleware?.length, file).toBeGreaterThan(0);
     }
   });
 });

@@ -1,10 +1,12 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { type AppEnv, deps } from '../../shared/api/context';
+import { access, HEADERS, json, jsonBody, problem } from '../../shared/api/contract';
 import { addressKey } from '../../shared/client-address';
 import { unauthenticated } from '../../shared/errors';
-import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
 import { PASSWORD_MAX_BYTES, utf8Length } from '../../shared/passwords';
 import { assertNotThrottled, clearAttempts, RULES, recordAttempt } from '../../shared/rate-limits';
-import { Problem, User } from '../../shared/schemas';
+import { User } from '../../shared/schemas';
 import { findUserByLogin, toPublicUser, updatePasswordHash } from '../../shared/users';
 
 const LoginRequest = z
@@ -26,27 +28,24 @@ const LoginResponse = z
   })
   .meta({ id: 'LoginResponse' });
 
-export const route = defineRoute({
+export const route = createRoute({
   method: 'post',
   path: '/api/auth/login',
   operationId: 'login',
-  summary: 'Sign in with username or email and password',
   tags: ['Authentication'],
-  access: 'public',
-  request: { body: LoginRequest },
+  summary: 'Sign in with username or email and password',
+  description:
+    'An unknown user and a wrong password get the same answer after the same work. Failures are throttled per address, per account from that address and per account from anywhere, with growing delays instead of a lock-out.',
+  ...access('public', { jsonBody: true }),
+  request: { body: jsonBody(LoginRequest) },
   responses: {
-    200: { description: 'A short-lived access token.', schema: LoginResponse },
-    400: { description: 'Invalid fields.', schema: Problem },
-    401: { description: 'Wrong username or password (one answer for both).', schema: Problem },
-    429: {
-      description:
-        'Too many failed attempts from this address or for this account (`rate_limited`); `Retry-After` says when to try again. Delays grow with failures instead of locking the account.',
-      schema: Problem,
-    },
+    200: json('A short-lived access token.', LoginResponse, HEADERS.noStore),
+    401: problem('Wrong username or password (one answer for both).', ['unauthenticated'], HEADERS.wwwAuthenticate),
+    429: problem('Too many failed attempts; `Retry-After` says when to try again.', ['rate_limited'], HEADERS.retryAfter),
   },
 });
 
-export const handlers = factory.createHandlers(guard(route), ...jsonBody(LoginRequest), async (c) => {
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { username, password } = c.req.valid('json');
   const { db, passwords, accessTokens, clock, clientAddress } = deps(c);
   const now = clock.now();
@@ -78,4 +77,4 @@ export const handlers = factory.createHandlers(guard(route), ...jsonBody(LoginRe
   const { token, expiresIn } = await accessTokens.issue(user, now);
   c.header('Cache-Control', 'no-store');
   return c.json({ accessToken: token, tokenType: 'Bearer' as const, expiresIn, user: toPublicUser(user) }, 200);
-});
+};

@@ -1,31 +1,33 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { type AppEnv, deps } from '../../shared/api/context';
+import { access, HEADERS, json, jsonBody, problem } from '../../shared/api/contract';
 import { addressKey } from '../../shared/client-address';
 import { ApiError } from '../../shared/errors';
-import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
 import { assertNotThrottled, RULES, recordAttempt } from '../../shared/rate-limits';
-import { Email, NewPassword, Problem, UserEnvelope, Username } from '../../shared/schemas';
+import { Email, NewPassword, UserEnvelope, Username } from '../../shared/schemas';
 import { createUser, toPublicUser } from '../../shared/users';
 
-/** Self-service sign-up. It can only ever create a client: no field of the body sets a role. */
 const SignupRequest = z.strictObject({ username: Username, email: Email, password: NewPassword }).meta({ id: 'SignupRequest' });
 
-export const route = defineRoute({
+export const route = createRoute({
   method: 'post',
   path: '/api/auth/signup',
   operationId: 'signup',
-  summary: 'Create a client account',
   tags: ['Authentication'],
-  access: 'public',
-  request: { body: SignupRequest },
+  summary: 'Create a client account',
+  description:
+    'Self-service sign-up. It can only ever create a client: no field of the body sets a role, and unknown fields (`role` among them) are refused. The password is checked against the 50,000 most common ones.',
+  ...access('public', { jsonBody: true }),
+  request: { body: jsonBody(SignupRequest) },
   responses: {
-    201: { description: 'The new client account.', schema: UserEnvelope },
-    400: { description: 'Invalid fields (unknown fields such as `role` included).', schema: Problem },
-    409: { description: 'Username (`username_taken`) or email (`email_taken`) already registered.', schema: Problem },
-    429: { description: 'Too many sign-ups from this address (`rate_limited`); `Retry-After` says when to try again.', schema: Problem },
+    201: json('The new client account.', UserEnvelope),
+    409: problem('The username or the email is already registered.', ['username_taken', 'email_taken']),
+    429: problem('Too many sign-ups from this address; `Retry-After` says when to try again.', ['rate_limited'], HEADERS.retryAfter),
   },
 });
 
-export const handlers = factory.createHandlers(guard(route), ...jsonBody(SignupRequest), async (c) => {
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const input = c.req.valid('json');
   const { db, passwords, clock, clientAddress, commonPasswords } = deps(c);
   const limits = [{ key: `signup:ip:${addressKey(clientAddress(c))}`, rule: RULES.signupPerIp }];
@@ -44,4 +46,4 @@ export const handlers = factory.createHandlers(guard(route), ...jsonBody(SignupR
     now: clock.now(),
   });
   return c.json({ user: toPublicUser(user) }, 201);
-});
+};

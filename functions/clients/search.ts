@@ -1,7 +1,9 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { and, asc, eq, gte, lt } from 'drizzle-orm';
 import { z } from 'zod';
+import { type AppEnv, deps } from '../../shared/api/context';
+import { access, json } from '../../shared/api/contract';
 import { users } from '../../shared/db/schema';
-import { defineRoute, deps, factory, guard, queryParams } from '../../shared/http';
 
 /** Suggestions for the sharing dialog: clients whose username starts with what ops typed. */
 const ClientQuery = z.object({
@@ -16,18 +18,19 @@ const ClientQuery = z.object({
 
 const ClientList = z.object({ items: z.array(z.object({ id: z.string(), username: z.string() })) }).meta({ id: 'ClientList' });
 
-export const route = defineRoute({
+export const route = createRoute({
   method: 'get',
   path: '/api/clients',
   operationId: 'searchClients',
-  summary: 'Clients whose username starts with `query` (the first 20), for sharing',
   tags: ['Sharing'],
-  access: 'ops',
+  summary: 'Clients whose username starts with `query` (the first 20), for sharing',
+  description: 'Suggestions for the sharing dialog, by username; never ops accounts.',
+  ...access('ops'),
   request: { query: ClientQuery },
-  responses: { 200: { description: 'Matching clients, by username.', schema: ClientList } },
+  responses: { 200: json('Matching clients, by username.', ClientList) },
 });
 
-export const handlers = factory.createHandlers(guard(route), queryParams(ClientQuery), async (c) => {
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { query } = c.req.valid('query');
   // A prefix as a range on the unique username index: no wildcards to escape, no table scan.
   const items = await deps(c)
@@ -37,4 +40,4 @@ export const handlers = factory.createHandlers(guard(route), queryParams(ClientQ
     .orderBy(asc(users.username))
     .limit(20);
   return c.json({ items }, 200);
-});
+};

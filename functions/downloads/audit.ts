@@ -1,9 +1,11 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { type AppEnv, deps } from '../../shared/api/context';
+import { access, json, problem } from '../../shared/api/contract';
 import { listDownloads } from '../../shared/downloads';
 import { notFound } from '../../shared/errors';
 import { findFile } from '../../shared/files';
-import { defineRoute, deps, factory, guard, pathParams } from '../../shared/http';
-import { FileIdParams, Problem } from '../../shared/schemas';
+import { FileIdParams } from '../../shared/schemas';
 
 const AUDIT_LIMIT = 1000;
 
@@ -13,29 +15,27 @@ const DownloadAudit = z
   })
   .meta({ id: 'DownloadAudit' });
 
-export const route = defineRoute({
+export const route = createRoute({
   method: 'get',
   path: '/api/files/{id}/downloads',
   operationId: 'listDownloads',
-  summary: `Who downloaded a file and when, newest first (the latest ${AUDIT_LIMIT})`,
   tags: ['Downloads'],
-  access: 'ops',
+  summary: `Who downloaded a file and when, newest first (the latest ${AUDIT_LIMIT})`,
+  description:
+    'Completed link redemptions: each is a link followed by its client and answered with a presigned URL to the file (the bytes then come from storage, which the API does not see). Kept after the file is deleted.',
+  ...access('ops'),
   request: { params: FileIdParams },
   responses: {
-    200: {
-      description:
-        'Completed link redemptions: each is a link followed by its client and answered with a presigned URL to the file (the bytes then come from storage, which the API does not see). Kept after the file is deleted.',
-      schema: DownloadAudit,
-    },
-    404: { description: 'No such file, and no downloads recorded for that id.', schema: Problem },
+    200: json('The audit.', DownloadAudit),
+    404: problem('No such file, and no downloads recorded for that id.', ['not_found']),
   },
 });
 
-export const handlers = factory.createHandlers(guard(route), pathParams(FileIdParams), async (c) => {
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { db } = deps(c);
   const { id } = c.req.valid('param');
   const items = await listDownloads(db, id, AUDIT_LIMIT);
   // The record outlives the file: a deleted file's downloads stay visible to ops.
   if (items.length === 0 && !(await findFile(db, id))) throw notFound();
   return c.json({ items }, 200);
-});
+};

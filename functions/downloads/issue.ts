@@ -1,8 +1,10 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { type AppEnv, deps } from '../../shared/api/context';
+import { access, HEADERS, json, problem } from '../../shared/api/contract';
 import { notFound } from '../../shared/errors';
 import { findVisibleFile } from '../../shared/files';
-import { defineRoute, deps, factory, guard, pathParams } from '../../shared/http';
-import { FileIdParams, Problem } from '../../shared/schemas';
+import { FileIdParams } from '../../shared/schemas';
 
 const DownloadLink = z
   .object({
@@ -11,21 +13,23 @@ const DownloadLink = z
   })
   .meta({ id: 'DownloadLink' });
 
-export const route = defineRoute({
+export const route = createRoute({
   method: 'post',
   path: '/api/files/{id}/download-link',
   operationId: 'issueDownloadLink',
-  summary: 'An encrypted, expiring download link bound to the calling client',
   tags: ['Downloads'],
-  access: 'client',
+  summary: 'An encrypted, expiring download link bound to the calling client',
+  description:
+    'The token inside the link is encrypted (JWE): it reveals nothing about the file, the client or the storage, and works only for the client it was issued to, while the file stays shared with it.',
+  ...access('client'),
   request: { params: FileIdParams },
   responses: {
-    200: { description: 'The link. Treat it as a secret until it expires.', schema: DownloadLink },
-    404: { description: 'No ready file of that id is shared with the caller.', schema: Problem },
+    200: json('The link. Treat it as a secret until it expires.', DownloadLink, HEADERS.noStore),
+    404: problem('No ready file of that id is shared with the caller.', ['not_found']),
   },
 });
 
-export const handlers = factory.createHandlers(guard(route), pathParams(FileIdParams), async (c) => {
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { db, linkTokens, clock, config } = deps(c);
   const client = c.get('user');
   const file = await findVisibleFile(db, c.req.valid('param').id, client);
@@ -34,4 +38,4 @@ export const handlers = factory.createHandlers(guard(route), pathParams(FileIdPa
   c.header('Cache-Control', 'no-store');
   // The configured public URL, never the request's Host header, which a caller controls.
   return c.json({ downloadLink: `${config.publicUrl}/api/download/${token}`, expiresAt: expiresAt.toISOString() }, 200);
-});
+};

@@ -1,11 +1,13 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
+import { type AppEnv, deps } from '../../shared/api/context';
+import { access, HEADERS, json, problem } from '../../shared/api/contract';
+import { guard } from '../../shared/api/guard';
 import { attachmentDisposition } from '../../shared/content-disposition';
 import { recordDownload } from '../../shared/downloads';
 import { ApiError, forbidden, notFound } from '../../shared/errors';
 import { findVisibleFile } from '../../shared/files';
-import { type AppEnv, defineRoute, deps, factory, guard, pathParams } from '../../shared/http';
-import { Problem } from '../../shared/schemas';
 
 /**
  * Following a link: the caller must be the client it was issued to; the file must still exist,
@@ -23,29 +25,6 @@ const PresignedDownload = z
   .object({ url: z.string().meta({ description: 'Presigned GET of the object, valid ≤ 60 s.' }), expiresAt: z.iso.datetime() })
   .meta({ id: 'PresignedDownload' });
 
-export const route = defineRoute({
-  method: 'get',
-  path: '/api/download/{token}',
-  operationId: 'redeemDownloadLink',
-  summary: 'Follow a download link (the client it was issued to, signed in)',
-  tags: ['Downloads'],
-  access: 'client',
-  request: { params: TokenParams },
-  responses: {
-    200: { description: 'With `Accept: application/json`: the presigned URL instead of a redirect.', schema: PresignedDownload },
-    302: {
-      description:
-        '`Location:` a presigned GET of the file, valid ≤ 60 s, with `Content-Disposition: attachment`. Also, for a browser navigation without credentials (`Accept` preferring `text/html`): `Location: /#/download/{token}`, the web portal, which signs the client in and completes the download.',
-    },
-    403: { description: 'Signed in as anyone but the client the link was issued to, ops included.', schema: Problem },
-    404: {
-      description: 'Tampered, truncated or foreign link; or the file was deleted, is not ready, or is no longer shared with the client.',
-      schema: Problem,
-    },
-    410: { description: 'The link has expired (`link_expired`).', schema: Problem },
-  },
-});
-
 /**
  * A link opened by a browser without credentials (a navigation preferring HTML) goes to the
  * portal, which asks the client to sign in and then completes the download. The token travels
@@ -62,7 +41,40 @@ const browserWithoutCredentials: MiddlewareHandler<AppEnv> = async (c, next) => 
   return next();
 };
 
-export const handlers = factory.createHandlers(browserWithoutCredentials, guard(route), pathParams(TokenParams), async (c) => {
+/** Every answer to a link carries these: it is a credential, and it must not leak onwards. */
+const LINK_HEADERS = {
+  ...HEADERS.noStore,
+  'Referrer-Policy': { description: '`no-referrer`.', schema: { type: 'string' as const } },
+};
+
+export const route = createRoute({
+  method: 'get',
+  path: '/api/download/{token}',
+  operationId: 'redeemDownloadLink',
+  tags: ['Downloads'],
+  summary: 'Follow a download link (the client it was issued to, signed in)',
+  description:
+    'The caller must be the client the link was issued to; the file must still exist, be ready and be shared with that client. The redemption is recorded, and the answer is a presigned GET that lives at most a minute and makes the browser save the file.',
+  ...access('client'),
+  // A browser navigation without credentials goes to the portal before the guard refuses it.
+  middleware: [browserWithoutCredentials, guard('client')],
+  request: { params: TokenParams },
+  responses: {
+    200: json('With `Accept: application/json`: the presigned URL instead of a redirect.', PresignedDownload, LINK_HEADERS),
+    302: {
+      description:
+        '`Location:` a presigned GET of the file, valid ≤ 60 s, with `Content-Disposition: attachment`. Also, for a browser navigation without credentials (`Accept` preferring `text/html`): `Location: /#/download/{token}`, the web portal, which signs the client in and completes the download.',
+      headers: { ...HEADERS.location, ...LINK_HEADERS },
+    },
+    403: problem('Signed in as anyone but the client the link was issued to, ops included.', ['forbidden']),
+    404: problem('A tampered, truncated or foreign link; or the file was deleted, is not ready, or is no longer shared with the client.', [
+      'not_found',
+    ]),
+    410: problem('The link has expired.', ['link_expired']),
+  },
+});
+
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { db, storage, linkTokens, clock, config } = deps(c);
   const client = c.get('user');
   const now = clock.now();
@@ -87,4 +99,4 @@ export const handlers = factory.createHandlers(browserWithoutCredentials, guard(
     return c.json({ url: download.url, expiresAt: download.expiresAt.toISOString() }, 200);
   }
   return c.redirect(download.url, 302);
-});
+};

@@ -1,8 +1,10 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
+import { type AppEnv, deps } from '../../shared/api/context';
+import { access, json, Problem, problem } from '../../shared/api/contract';
 import { DOCUMENT_TYPES, expansionCap, verifyOfficeDocument } from '../../shared/documents';
 import { ApiError, notFound } from '../../shared/errors';
 import { findFile, markReady, markRejected, toPublicFile } from '../../shared/files';
-import { defineRoute, deps, factory, guard, pathParams } from '../../shared/http';
-import { FileEnvelope, FileIdParams, Problem } from '../../shared/schemas';
+import { File, FileEnvelope, FileIdParams } from '../../shared/schemas';
 
 /**
  * Verifies what storage holds (never what the request claims): the object's size equals the
@@ -10,27 +12,33 @@ import { FileEnvelope, FileIdParams, Problem } from '../../shared/schemas';
  * object is deleted and the file marked rejected; an accepted one is served from a copy that no
  * upload URL can overwrite.
  */
-export const route = defineRoute({
+export const route = createRoute({
   method: 'post',
   path: '/api/files/{id}/complete',
   operationId: 'completeFile',
-  summary: 'Verify the uploaded bytes and mark the file ready',
   tags: ['Files'],
-  access: 'ops',
+  summary: 'Verify the uploaded bytes and mark the file ready',
+  description:
+    'Verifies what storage holds, never what the request claims: the size, and that the bytes are a document of the declared type with no macros, ActiveX, OLE objects, external targets or DDE, in a well-formed package (see the README for the full list). A refused object is deleted and the file marked `rejected`; an accepted one is served from a copy that no upload URL can overwrite.',
+  ...access('ops'),
   request: { params: FileIdParams },
   responses: {
-    200: { description: 'The file, now `ready`.', schema: FileEnvelope },
-    404: { description: 'No such file.', schema: Problem },
-    409: { description: 'Nothing uploaded yet (`upload_missing`), or already completed (`already_completed`).', schema: Problem },
-    422: {
-      description:
-        'The bytes are not a valid file of the declared type (`invalid_file_content`); the object was removed and the file is `rejected`.',
-      schema: Problem,
-    },
+    200: json('The file, now `ready`.', FileEnvelope),
+    404: problem('No such file.', ['not_found']),
+    409: problem('Nothing uploaded yet (or the upload expired), or the upload was already completed.', [
+      'upload_missing',
+      'already_completed',
+    ]),
+    422: problem(
+      'The bytes are not a valid file of the declared type; the object was removed and the file, included as `file`, is `rejected`.',
+      ['invalid_file_content'],
+      undefined,
+      Problem.extend({ file: File }),
+    ),
   },
 });
 
-export const handlers = factory.createHandlers(guard(route), pathParams(FileIdParams), async (c) => {
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const { db, storage, clock, config } = deps(c);
   const file = await findFile(db, id);
@@ -90,4 +98,4 @@ export const handlers = factory.createHandlers(guard(route), pathParams(FileIdPa
   } finally {
     if (!kept) await storage.delete(verifiedKey).catch(() => undefined); // else an orphan for the sweep
   }
-});
+};

@@ -1,9 +1,11 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { type AppEnv, deps } from '../../shared/api/context';
+import { access, HEADERS, json, jsonBody, problem } from '../../shared/api/contract';
 import { DOCUMENT_TYPES, documentTypeForFilename } from '../../shared/documents';
 import { ApiError } from '../../shared/errors';
 import { insertPendingFile, toPublicFile } from '../../shared/files';
-import { defineRoute, deps, factory, guard, jsonBody } from '../../shared/http';
-import { File, Problem } from '../../shared/schemas';
+import { File } from '../../shared/schemas';
 
 /**
  * Starts an upload: checks name, type and size, records a pending file under a random storage
@@ -28,7 +30,14 @@ const Filename = z
       .refine((v) => !LONE_SURROGATE.test(v), 'must be well-formed Unicode')
       .refine((v) => !/^\.+$/.test(v), 'must be a file name'),
   )
-  .meta({ description: 'Shown to people and used for Content-Disposition only; never part of a storage key.', example: 'Q3 report.docx' });
+  .meta({
+    description:
+      'Shown to people and used for Content-Disposition only; never part of a storage key. Normalised to NFC and trimmed; not only dots; well-formed Unicode.',
+    example: 'Q3 report.docx',
+    minLength: 1,
+    maxLength: 255,
+    pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f/\\\\\\u202a-\\u202e\\u2066-\\u2069]+$',
+  });
 
 const CreateFileRequest = z
   .strictObject({
@@ -50,22 +59,27 @@ const CreateFileResponse = z
   })
   .meta({ id: 'CreateFileResponse' });
 
-export const route = defineRoute({
+export const route = createRoute({
   method: 'post',
   path: '/api/files',
   operationId: 'createFile',
-  summary: 'Start an upload: a pending file and a presigned PUT URL straight to storage',
   tags: ['Files'],
-  access: 'ops',
-  request: { body: CreateFileRequest },
+  summary: 'Start an upload: a pending file and a presigned PUT URL straight to storage',
+  description:
+    'Checks the name, the type that goes with its extension and the size, records a pending file under a random storage key, and returns a presigned PUT that storage accepts only with exactly the declared content type and length, until it expires. The bytes never pass through the API; `complete` then verifies them.',
+  ...access('ops', { jsonBody: true }),
+  request: { body: jsonBody(CreateFileRequest) },
   responses: {
-    201: { description: 'The pending file and where to PUT its bytes.', schema: CreateFileResponse },
-    413: { description: 'Declared size over the configured maximum (`file_too_large`), or body too large.', schema: Problem },
-    415: { description: 'Not a .docx, .pptx or .xlsx with its content type (`unsupported_file_type`).', schema: Problem },
+    201: json('The pending file and where to PUT its bytes.', CreateFileResponse, HEADERS.noStore),
+    413: problem('The declared size is over the configured maximum, or the body is too large.', ['file_too_large', 'payload_too_large']),
+    415: problem('Not a .docx, .pptx or .xlsx with its content type, or a body that is not JSON.', [
+      'unsupported_file_type',
+      'unsupported_media_type',
+    ]),
   },
 });
 
-export const handlers = factory.createHandlers(guard(route), ...jsonBody(CreateFileRequest), async (c) => {
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const input = c.req.valid('json');
   const { config, db, storage, clock } = deps(c);
 
@@ -114,4 +128,4 @@ export const handlers = factory.createHandlers(guard(route), ...jsonBody(CreateF
     },
     201,
   );
-});
+};

@@ -1,7 +1,9 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { type AppEnv, deps } from '../../shared/api/context';
+import { access, json, problem } from '../../shared/api/contract';
 import { decodeCursor, listFiles, toPublicFile } from '../../shared/files';
-import { defineRoute, deps, factory, guard, queryParams } from '../../shared/http';
-import { File, Problem } from '../../shared/schemas';
+import { File } from '../../shared/schemas';
 
 const ListFilesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Page size, 1–100.' }),
@@ -12,23 +14,25 @@ const FilePage = z
   .object({ items: z.array(File), nextCursor: z.string().nullable().meta({ description: 'Null on the last page.' }) })
   .meta({ id: 'FilePage' });
 
-export const route = defineRoute({
+export const route = createRoute({
   method: 'get',
   path: '/api/files',
   operationId: 'listFiles',
-  summary: 'Files, newest first: all of them for ops; the ready files shared with a client for clients',
   tags: ['Files'],
-  access: 'user',
+  summary: 'Files, newest first',
+  description:
+    'Ops see every file; a client sees the ready files shared with it, directly or with all clients. Keyset pagination: pass `nextCursor` back as `cursor`.',
+  ...access('user'),
   request: { query: ListFilesQuery },
   responses: {
-    200: { description: 'One page of files.', schema: FilePage },
-    400: { description: 'Invalid `limit` or a cursor this API did not issue.', schema: Problem },
+    200: json('One page of files.', FilePage),
+    400: problem('An invalid `limit`, or a cursor this API did not issue.', ['validation_failed']),
   },
 });
 
-export const handlers = factory.createHandlers(guard(route), queryParams(ListFilesQuery), async (c) => {
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid('query');
   const user = c.get('user');
   const page = await listFiles(deps(c).db, user, { limit, ...(cursor ? { cursor: decodeCursor(cursor) } : {}) });
   return c.json({ items: page.items.map(toPublicFile), nextCursor: page.nextCursor }, 200);
-});
+};

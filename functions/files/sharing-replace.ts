@@ -1,8 +1,10 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { type AppEnv, deps } from '../../shared/api/context';
+import { access, json, jsonBody, problem } from '../../shared/api/contract';
 import { notFound } from '../../shared/errors';
 import { findFile, replaceSharing } from '../../shared/files';
-import { defineRoute, deps, factory, guard, jsonBody, pathParams } from '../../shared/http';
-import { FileIdParams, Problem, Sharing, Username } from '../../shared/schemas';
+import { FileIdParams, Sharing, Username } from '../../shared/schemas';
 
 const ReplaceSharingRequest = z
   .strictObject({
@@ -11,24 +13,28 @@ const ReplaceSharingRequest = z
   })
   .meta({ id: 'ReplaceSharingRequest' });
 
-export const route = defineRoute({
+export const route = createRoute({
   method: 'put',
   path: '/api/files/{id}/sharing',
   operationId: 'replaceSharing',
-  summary: 'Replace the whole grant set of a file, atomically',
   tags: ['Sharing'],
-  access: 'ops',
-  request: { params: FileIdParams, body: ReplaceSharingRequest },
+  summary: 'Replace the whole grant set of a file, atomically',
+  description: 'Clients no longer in the set lose access at once, links already issued included.',
+  ...access('ops', { jsonBody: true }),
+  request: { params: FileIdParams, body: jsonBody(ReplaceSharingRequest) },
   responses: {
-    200: { description: 'The grant set now in force.', schema: Sharing },
-    400: { description: 'Invalid fields, or usernames that are not clients (listed in `errors`; nothing changed).', schema: Problem },
-    404: { description: 'No such file.', schema: Problem },
+    200: json('The grant set now in force.', Sharing),
+    400: problem('Invalid fields, or usernames that are not clients (listed in `errors`); nothing changed.', [
+      'validation_failed',
+      'malformed_json',
+    ]),
+    404: problem('No such file.', ['not_found']),
   },
 });
 
-export const handlers = factory.createHandlers(guard(route), pathParams(FileIdParams), ...jsonBody(ReplaceSharingRequest), async (c) => {
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { db } = deps(c);
   const file = await findFile(db, c.req.valid('param').id);
   if (!file) throw notFound();
   return c.json(await replaceSharing(db, file, c.req.valid('json')), 200);
-});
+};

@@ -1,25 +1,28 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
+import { type AppEnv, deps } from '../../shared/api/context';
+import { access, json, problem } from '../../shared/api/contract';
 import { notFound } from '../../shared/errors';
 import { findFile, getSharing } from '../../shared/files';
-import { defineRoute, deps, factory, guard, pathParams } from '../../shared/http';
-import { FileIdParams, Problem, Sharing } from '../../shared/schemas';
+import { FileIdParams, Sharing } from '../../shared/schemas';
 
-export const route = defineRoute({
+export const route = createRoute({
   method: 'get',
   path: '/api/files/{id}/sharing',
   operationId: 'getSharing',
-  summary: 'Who a file is shared with',
   tags: ['Sharing'],
-  access: 'ops',
+  summary: 'Who a file is shared with',
+  description: 'Whether every client may see it, and which clients are granted it by name.',
+  ...access('ops'),
   request: { params: FileIdParams },
   responses: {
-    200: { description: 'The grant set.', schema: Sharing },
-    404: { description: 'No such file.', schema: Problem },
+    200: json('The grant set.', Sharing),
+    404: problem('No such file.', ['not_found']),
   },
 });
 
-export const handlers = factory.createHandlers(guard(route), pathParams(FileIdParams), async (c) => {
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { db } = deps(c);
   const file = await findFile(db, c.req.valid('param').id);
   if (!file) throw notFound();
   return c.json(await getSharing(db, file), 200);
-});
+};

@@ -1,24 +1,27 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
+import { type AppEnv, deps } from '../../shared/api/context';
+import { access, json, problem } from '../../shared/api/contract';
 import { notFound } from '../../shared/errors';
 import { findVisibleFile, toPublicFile } from '../../shared/files';
-import { defineRoute, deps, factory, guard, pathParams } from '../../shared/http';
-import { FileEnvelope, FileIdParams, Problem } from '../../shared/schemas';
+import { FileEnvelope, FileIdParams } from '../../shared/schemas';
 
-export const route = defineRoute({
+export const route = createRoute({
   method: 'get',
   path: '/api/files/{id}',
   operationId: 'getFile',
-  summary: 'One file (a client sees only ready files shared with it)',
   tags: ['Files'],
-  access: 'user',
+  summary: 'One file',
+  description: 'Ops see any file; a client sees only ready files shared with it.',
+  ...access('user'),
   request: { params: FileIdParams },
   responses: {
-    200: { description: 'The file.', schema: FileEnvelope },
-    404: { description: 'No such file visible to the caller: a client cannot tell an unshared file from a missing one.', schema: Problem },
+    200: json('The file.', FileEnvelope),
+    404: problem('No such file visible to the caller: a client cannot tell an unshared file from a missing one.', ['not_found']),
   },
 });
 
-export const handlers = factory.createHandlers(guard(route), pathParams(FileIdParams), async (c) => {
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const file = await findVisibleFile(deps(c).db, c.req.valid('param').id, c.get('user'));
   if (!file) throw notFound();
   return c.json({ file: toPublicFile(file) }, 200);
-});
+};

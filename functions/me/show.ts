@@ -1,17 +1,17 @@
-import { defineRoute, factory, guard } from '../../shared/http';
-import { Problem, UserEnvelope } from '../../shared/schemas';
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
+import type { AppEnv } from '../../shared/api/context';
+import { access, json } from '../../shared/api/contract';
+import { UserEnvelope } from '../../shared/schemas';
 
-export const route = defineRoute({
+export const route = createRoute({
   method: 'get',
   path: '/api/me',
   operationId: 'me',
-  summary: 'The signed-in user',
   tags: ['Authentication'],
-  access: 'user',
-  responses: {
-    200: { description: 'The user the access token belongs to.', schema: UserEnvelope },
-    401: { description: 'Missing, invalid, expired or revoked access token.', schema: Problem },
-  },
+  summary: 'The signed-in user',
+  description: 'The account the access token belongs to, as it is now (a changed role or a deletion revokes the token).',
+  ...access('user'),
+  responses: { 200: json('The user the access token belongs to.', UserEnvelope) },
 });
 
-export const handlers = factory.createHandlers(guard(route), (c) => c.json({ user: c.get('user') }, 200));
+export const handler: RouteHandler<typeof route, AppEnv> = (c) => c.json({ user: c.get('user') }, 200);

@@ -1,21 +1,30 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { type AppEnv, deps } from '../../shared/api/context';
+import { access, HEADERS, json, Problem, problem } from '../../shared/api/contract';
 import { ApiError } from '../../shared/errors';
-import { defineRoute, deps, factory, guard } from '../../shared/http';
-import { Problem } from '../../shared/schemas';
 
 const Health = z.object({ status: z.literal('ok'), checks: z.object({ database: z.literal('ok'), storage: z.literal('ok') }) });
 
-export const route = defineRoute({
+const Checks = z.object({ database: z.enum(['ok', 'unavailable']), storage: z.enum(['ok', 'unavailable']) });
+
+export const route = createRoute({
   method: 'get',
   path: '/api/health',
   operationId: 'health',
-  summary: 'Whether the service and its dependencies answer',
   tags: ['Service'],
-  access: 'public',
+  summary: 'Whether the service and its dependencies answer',
+  description: 'Asks the database and the object storage; for load balancers and uptime checks.',
+  ...access('public'),
   responses: {
-    200: { description: 'Database and object storage both answer.', schema: Health },
-    503: { description: 'A dependency failed; `checks` names it.', schema: Problem },
+    200: json('Database and object storage both answer.', Health, HEADERS.noStore),
+    503: problem(
+      'A dependency failed; `checks` names it.',
+      ['dependency_unavailable'],
+      { ...HEADERS.retryAfter, ...HEADERS.noStore },
+      Problem.extend({ checks: Checks }),
+    ),
   },
 });
 
@@ -28,7 +37,7 @@ const probe = async (check: () => Promise<unknown>) => {
   }
 };
 
-export const handlers = factory.createHandlers(guard(route), async (c) => {
+export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { db, storage } = deps(c);
   const [database, objectStorage] = await Promise.all([probe(() => db.run(sql`select 1`)), probe(() => storage.ping())]);
   c.header('Cache-Control', 'no-store');
@@ -40,4 +49,4 @@ export const handlers = factory.createHandlers(guard(route), async (c) => {
     extensions: { checks: { database, storage: objectStorage } },
     headers: { 'Retry-After': '5' },
   });
-});
+};

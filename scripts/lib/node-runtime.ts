@@ -1,18 +1,18 @@
 import { chmodSync, closeSync, constants, openSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
 import { createClient } from '@libsql/client';
 import { type AssetFetcher, createApp, DOCS_SCRIPT_ASSET } from '../../functions/app';
 import { createAccessTokens } from '../../shared/access-tokens';
+import type { Deps } from '../../shared/api/context';
 import { type Clock, systemClock } from '../../shared/clock';
 import { COMMON_PASSWORDS_ASSET, createCommonPasswords } from '../../shared/common-passwords';
 import type { Config } from '../../shared/config';
 import { createDatabase } from '../../shared/db/client';
-import type { Deps } from '../../shared/http';
 import { createLinkTokens } from '../../shared/link-tokens';
 import { createLogger } from '../../shared/log';
 import { createPasswordHasher } from '../../shared/passwords';
@@ -136,6 +136,18 @@ export class PortInUseError extends Error {
     super(`Port ${port} on ${host} is already in use, so the ${what} cannot start. Free it or choose another port.`);
     this.name = 'PortInUseError';
   }
+}
+
+/** Fails with a PortInUseError if host:port is taken, before anything is started on it (0 always passes). */
+export async function assertPortFree(host: string, port: number, what: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port, what) : error),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
 }
 
 export interface RunningServer {

@@ -1,3 +1,5 @@
+import { contractOf } from './contract';
+
 const PROJECT_ROOT = new URL('../..', import.meta.url).pathname;
 /** What must never appear in a response: stack frames, SQL and driver messages, hashes, our paths. */
 const LEAK = new RegExp(
@@ -46,6 +48,9 @@ export function apiClient(baseUrl: string) {
     const text = await res.text();
     let parsed: unknown;
     if (/json/.test(res.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
+    // Every response must be what the OpenAPI document promises for its status.
+    const drift = (await contractOf(baseUrl)).check(method, path, res.status, res.headers.get('content-type'), parsed);
+    if (drift) throw new Error(`The response drifted from the OpenAPI document: ${drift}\n${text.slice(0, 500)}`);
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   }
 

@@ -1,0 +1,42 @@
+import type { Context } from 'hono';
+import type { AccessTokenIssuer } from '../access-tokens';
+import type { Clock } from '../clock';
+import type { CommonPasswords } from '../common-passwords';
+import type { Config } from '../config';
+import type { Database } from '../db/client';
+import type { LinkTokens } from '../link-tokens';
+import type { Logger } from '../log';
+import type { PasswordHasher } from '../passwords';
+import type { ObjectStorage } from '../storage';
+import type { PublicUser } from '../users';
+
+/** Everything a handler may use, built by a runtime entry and handed to the app factory. */
+export interface Deps {
+  config: Config;
+  db: Database;
+  storage: ObjectStorage;
+  passwords: PasswordHasher;
+  accessTokens: AccessTokenIssuer;
+  linkTokens: LinkTokens;
+  clock: Clock;
+  /**
+   * The caller's address as the platform vouches for it (CF-Connecting-IP on Workers; the socket,
+   * or a configured proxy's header, on Node): never a header any caller could set. Limits count
+   * it through `addressKey` (shared/client-address.ts), which groups IPv6 by /64.
+   */
+  clientAddress(c: Context<AppEnv>): string;
+  log: Logger;
+  commonPasswords: CommonPasswords;
+}
+
+export interface AppEnv {
+  Variables: {
+    deps: Deps;
+    /** Set by the access guard on every route that is not public. */
+    user: PublicUser;
+    /** The OpenAPI document of the app serving this request (built once, on first use). */
+    apiDocument: () => unknown;
+  };
+}
+
+export const deps = (c: Context<AppEnv>) => c.get('deps');

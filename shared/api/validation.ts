@@ -1,0 +1,49 @@
+import type { Hook } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import type { z } from 'zod';
+import { ApiError, notFound } from '../errors';
+import type { AppEnv } from './context';
+
+/** A zod failure as the API reports it: 400 `validation_failed`, each field named in `errors`. */
+export function validationError(error: z.core.$ZodError): ApiError {
+  const errors = error.issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    // Unknown fields come as one issue on the parent; name each field instead.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: [...at, key].join('.'), message: 'is not a known field' }));
+    }
+    return [{ path: at.join('.') || '(body)', message: issue.message }];
+  });
+  return new ApiError(400, 'validation_failed', 'The request has invalid fields.', { errors });
+}
+
+/**
+ * What every route does with a request that fails its schema. A path parameter that is not even
+ * an id names nothing, so it is a 404 like any unknown id (never a 400 that tells ids apart by
+ * shape); anything else is a 400 naming the fields.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the hook is shared by routes of every input and output type
+export const defaultHook: Hook<any, AppEnv, any, any> = (result) => {
+  if (result.success) return;
+  if (result.target === 'param') throw notFound();
+  throw validationError(result.error);
+};
+
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * Before a JSON body is validated: another media type is a 415 and unparseable JSON a 400, so
+ * the client learns what is actually wrong.
+ */
+export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim() ?? '';
+  if (!JSON_MEDIA_TYPE.test(mediaType)) {
+    throw new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.');
+  }
+  try {
+    await c.req.json(); // parsed once and cached for the validator
+  } catch {
+    throw new ApiError(400, 'malformed_json', 'The body is not valid JSON.');
+  }
+  return next();
+};
