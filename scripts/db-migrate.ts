@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { createClient } from '@libsql/client';
 import { describeError } from '../shared/log';
-import { migrateDatabase, PROJECT_ROOT } from './lib/local-stack';
+import { migrateDatabase } from './lib/data-dir';
+import { PROJECT_ROOT } from './lib/local-stack';
 
 const url = process.env.DATABASE_URL ?? `file:${path.join(path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data'), 'app.db')}`;
 const shown = url.replace(/\/\/[^@/]*@/, '//…@'); // never print credentials embedded in a URL

@@ -10,9 +10,11 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildAssets } from './lib/build';
-import { ensureDataDir, LOOPBACK, migrateDatabase, PROJECT_ROOT, startStorageServer } from './lib/local-stack';
+import { ensureDataDir, migrateDatabase } from './lib/data-dir';
+import { LOOPBACK, PROJECT_ROOT } from './lib/local-stack';
 import { PortInUseError } from './lib/node-runtime';
 import { startSqld } from './lib/sqld';
+import { startStorageServer } from './lib/storage-server';
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const dataDir = path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data');

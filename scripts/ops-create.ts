@@ -20,7 +20,8 @@ import { createPasswordHasher } from '../shared/passwords';
 import { Email, NewPassword, Username } from '../shared/schemas';
 import { createUser } from '../shared/users';
 import { commonPasswordList } from './lib/build';
-import { migrateDatabase, PROJECT_ROOT } from './lib/local-stack';
+import { migrateDatabase } from './lib/data-dir';
+import { PROJECT_ROOT } from './lib/local-stack';
 
 const usage = 'Usage: npm run ops:create -- --username NAME --email ADDRESS';
 

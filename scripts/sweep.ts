@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config';
 import { describeError } from '../shared/log';
 import { sweep } from '../shared/sweep';
-import { ensureDataDir, LOOPBACK, localEnv, PROJECT_ROOT } from './lib/local-stack';
+import { ensureDataDir } from './lib/data-dir';
+import { LOOPBACK, localEnv, PROJECT_ROOT } from './lib/local-stack';
 import { createNodeDeps } from './lib/node-runtime';
 
 let env: Record<string, string | undefined> = process.env;

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from './db/client';
 import { type FileRow, type FileStatus, fileGrants, files, type Role, users } from './db/schema';
+import { causes } from './error-chain';
 import { ApiError } from './errors';
 
 /** Files, their grants and the queries the endpoints need; every visibility rule lives here. */
@@ -223,7 +224,7 @@ export async function deleteFileRow(db: Database, id: string): Promise<string | 
 const byUsername = (a: { username: string }, b: { username: string }) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0);
 
 function isForeignKeyViolation(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+  for (const e of causes(error)) {
     if (/FOREIGN KEY constraint failed/i.test(e.message)) return true;
   }
   return false;

@@ -1,3 +1,5 @@
+import { causes } from './error-chain';
+
 /**
  * Describes an error for the operator's log without its payload: drizzle puts the bound
  * parameters of a failed query (password hashes among them) into its message, so only names,
@@ -6,7 +8,7 @@
 export function describeError(error: unknown): { chain: Array<{ name: string; code?: string }>; message?: string; frames: string[] } {
   const chain: Array<{ name: string; code?: string }> = [];
   let root: unknown = error;
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+  for (const e of causes(error)) {
     const code = (e as { code?: unknown }).code;
     chain.push({ name: e.name, ...(typeof code === 'string' ? { code } : {}) });
     root = e;

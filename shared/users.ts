@@ -1,6 +1,7 @@
 import { eq, or } from 'drizzle-orm';
 import type { Database } from './db/client';
 import { type Role, type UserRow, users } from './db/schema';
+import { causes } from './error-chain';
 import { ApiError } from './errors';
 
 export interface PublicUser {
@@ -68,7 +69,7 @@ export async function revokeAccessTokens(db: Database, userId: string, now: Date
 
 function uniqueViolation(error: unknown): 'username' | 'email' | null {
   // drizzle wraps the driver's error; the SQLite message names the column.
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+  for (const e of causes(error)) {
     if (/UNIQUE constraint failed: users\.username/.test(e.message)) return 'username';
     if (/UNIQUE constraint failed: users\.email/.test(e.message)) return 'email';
   }

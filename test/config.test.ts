@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import type { ExecutionContext } from 'hono';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../shared/config';
 
 const strong = (seed: string) => `${seed}-Zq8vN3kLp0Xw7RtY2bHc5MdJ9fGs4Ue1aK6pW0rT3yQ8zL5x`;
@@ -95,5 +96,64 @@ describe('configuration outside production', () => {
     expect(problemsOf({ ENVIRONMENT: 'development' })).toEqual(
       expect.arrayContaining(['JWT_SECRET is missing', 'LINK_SECRET is missing', 'S3_SECRET_ACCESS_KEY is missing']),
     );
+  });
+});
+
+describe('the worker (functions/worker.ts, called in-process) in production mode refuses a weak configuration', () => {
+  const strong = 'Zq8vN3kLp0Xw7RtY2bHc5MdJ9fGs4Ue1aK6pW0rT3yQ8zL5x';
+  // Bound as test/helpers/worker-stack.ts binds them; ENVIRONMENT left unset: the worker must assume production.
+  const deployed = {
+    PUBLIC_URL: 'http://127.0.0.1:8787',
+    BCRYPT_COST: '10',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: 'http://127.0.0.1:8080',
+    S3_ENDPOINT: 'http://127.0.0.1:9000',
+    S3_BUCKET: 'files',
+    S3_REGION: 'us-east-1',
+    S3_ACCESS_KEY_ID: 'local-0123456789abcdef',
+    S3_SECRET_ACCESS_KEY: `${strong}-s3`,
+    JWT_SECRET: strong,
+    LINK_SECRET: `${strong}-link`,
+  };
+  const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} } as unknown as ExecutionContext;
+  // The worker reads its configuration once per isolate: a fresh module for each case is a fresh isolate.
+  beforeEach(() => {
+    vi.resetModules();
+  });
+
+  it.each([
+    ['a missing JWT secret', { JWT_SECRET: undefined }, 'JWT_SECRET is missing'],
+    ['a short link secret', { LINK_SECRET: 'short-but-not-empty' }, 'LINK_SECRET is shorter than 32 bytes of key material'],
+    [
+      'a well-known JWT secret',
+      { JWT_SECRET: 'changeme-changeme-changeme-changeme-changeme' },
+      'JWT_SECRET is a well-known placeholder, not a secret',
+    ],
+    ['an http public URL', {}, 'PUBLIC_URL must be an https:// URL in production'],
+  ])('%s: every request gets 503 misconfigured, and the log says why without the value', async (_label, bindings, problem) => {
+    const { default: worker } = await import('../functions/worker');
+    const env: Record<string, string> = { ...deployed };
+    // A binding given as undefined is left out, as a deployment that forgot it would.
+    for (const [name, value] of Object.entries(bindings)) {
+      if (value === undefined) delete env[name];
+      else env[name] = value;
+    }
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => logged.push(args.map(String).join(' '));
+    try {
+      for (const route of ['/api/health', '/api/auth/login']) {
+        const res = await worker.fetch(new Request(`${deployed.PUBLIC_URL}${route}`), env, ctx);
+        expect(res.status).toBe(503);
+        const body = (await res.json()) as { code: string; detail: string };
+        expect(body.code).toBe('misconfigured');
+        for (const value of Object.values(bindings)) if (value) expect(JSON.stringify(body)).not.toContain(value);
+      }
+    } finally {
+      console.error = original;
+    }
+    const log = logged.join('\n');
+    expect(log).toContain(problem);
+    for (const value of Object.values(bindings)) if (value) expect(log).not.toContain(value);
   });
 });

@@ -9,73 +9,46 @@ import { type SqldServer, startSqld } from '../scripts/lib/sqld';
 import { apiClient } from './helpers/api';
 import { opsUser, putBytes, startUpload, storageAdmin, storageKeyOf } from './helpers/files';
 import { runScript } from './helpers/run-script';
-import { type ApiStack, freePort } from './helpers/stack';
-import { startWorkerStack } from './helpers/worker-stack';
+import { freePort } from './helpers/stack';
+import { startWorkerStack, type WorkerStack } from './helpers/worker-stack';
 
-/** The production deployment's contract: the bundle, its configuration checks, its cron, migrations. */
+/**
+ * The production deployment's contract: the bundle, its configuration checks, its cron, migrations.
+ * One bundle and one workerd stack serve the file; each configuration the worker refuses is
+ * checked in-process in config.test.ts, and one of them here, in the real runtime.
+ */
+
+let buildDir: string;
+let built: ReturnType<typeof buildWorker> | undefined;
+/** The bundle as `npm run build` makes it, built once for the file. */
+const bundle = () => {
+  built ??= buildWorker(path.join(buildDir, 'worker'), { assets: false });
+  return built;
+};
+beforeAll(async () => {
+  buildDir = await mkdtemp(path.join(tmpdir(), 'sfs-build-'));
+});
+afterAll(async () => {
+  await built?.catch(() => undefined);
+  await rm(buildDir, { recursive: true, force: true });
+});
 
 describe('npm run build', () => {
   it('bundles the worker offline within its gzip budget', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'sfs-build-'));
-    try {
-      const { bytes, gzipBytes } = await buildWorker(path.join(dir, 'worker'), { assets: false });
-      expect(bytes).toBeGreaterThan(100_000);
-      expect(gzipBytes).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const { bytes, gzipBytes } = await bundle();
+    expect(bytes).toBeGreaterThan(100_000);
+    expect(gzipBytes).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
   });
 });
 
-describe('the worker in production mode refuses a weak configuration', () => {
-  const stacks: ApiStack[] = [];
-  afterAll(async () => {
-    for (const s of stacks) await s.close();
-  });
-
-  const strong = 'Zq8vN3kLp0Xw7RtY2bHc5MdJ9fGs4Ue1aK6pW0rT3yQ8zL5x';
-  it.each([
-    ['a missing JWT secret', { JWT_SECRET: undefined }, 'JWT_SECRET is missing'],
-    ['a short link secret', { LINK_SECRET: 'short-but-not-empty' }, 'LINK_SECRET is shorter than 32 bytes of key material'],
-    [
-      'a well-known JWT secret',
-      { JWT_SECRET: 'changeme-changeme-changeme-changeme-changeme' },
-      'JWT_SECRET is a well-known placeholder, not a secret',
-    ],
-    ['an http public URL', {}, 'PUBLIC_URL must be an https:// URL in production'],
-  ])('%s: every request gets 503 misconfigured, and the log says why without the value', async (_label, bindings, problem) => {
-    const logged: string[] = [];
-    const original = console.error;
-    // Miniflare relays the worker's console to this process.
-    console.error = (...args: unknown[]) => logged.push(args.map(String).join(' '));
-    try {
-      // ENVIRONMENT left unset: the worker must assume production.
-      const stack = await startWorkerStack({ ENVIRONMENT: undefined, JWT_SECRET: strong, LINK_SECRET: `${strong}-link`, ...bindings });
-      stacks.push(stack);
-      for (const route of ['/api/health', '/api/auth/login']) {
-        const res = await fetch(`${stack.apiUrl}${route}`);
-        expect(res.status).toBe(503);
-        const body = (await res.json()) as { code: string; detail: string };
-        expect(body.code).toBe('misconfigured');
-        for (const value of Object.values(bindings)) if (value) expect(JSON.stringify(body)).not.toContain(value);
-      }
-    } finally {
-      console.error = original;
-    }
-    const log = logged.join('\n');
-    expect(log).toContain(problem);
-    for (const value of Object.values(bindings)) if (value) expect(log).not.toContain(value);
-  });
-});
-
-describe('the worker cron trigger', () => {
-  let stack: ApiStack;
+describe('the worker in workerd', () => {
+  let stack: WorkerStack;
   beforeAll(async () => {
-    stack = await startWorkerStack();
+    stack = await startWorkerStack({}, { script: (await bundle()).script });
   });
   afterAll(() => stack?.close());
 
-  it('runs the sweep: an expired pending upload and its object are removed', async () => {
+  it('runs the sweep on its cron trigger: an expired pending upload and its object are removed', async () => {
     const api = apiClient(stack.apiUrl);
     const ops = await opsUser(stack, api);
     const bytes = await makeDocx();
@@ -91,6 +64,34 @@ describe('the worker cron trigger', () => {
     await expect.poll(async () => storageAdmin(stack).exists(key), { timeout: 10_000 }).toBe(false);
     const rows = await stack.sql.execute({ sql: 'select count(*) as n from files where id = ?', args: [started.body.file.id] });
     expect(rows.rows[0]?.n).toBe(0);
+  });
+
+  const strong = 'Zq8vN3kLp0Xw7RtY2bHc5MdJ9fGs4Ue1aK6pW0rT3yQ8zL5x';
+  it('in production mode refuses a well-known JWT secret: every request gets 503 misconfigured, and the log says why without the value', async () => {
+    const bindings: Record<string, string | undefined> = { JWT_SECRET: 'changeme-changeme-changeme-changeme-changeme' };
+    const problem = 'JWT_SECRET is a well-known placeholder, not a secret';
+    const logged: string[] = [];
+    const original = console.error;
+    // Miniflare relays the worker's console to this process.
+    console.error = (...args: unknown[]) => logged.push(args.map(String).join(' '));
+    try {
+      // ENVIRONMENT left unset: the worker must assume production.
+      await stack.reconfigure({ ENVIRONMENT: undefined, JWT_SECRET: strong, LINK_SECRET: `${strong}-link`, ...bindings });
+      for (const route of ['/api/health', '/api/auth/login']) {
+        const res = await fetch(`${stack.apiUrl}${route}`);
+        expect(res.status).toBe(503);
+        const body = (await res.json()) as { code: string; detail: string };
+        expect(body.code).toBe('misconfigured');
+        for (const value of Object.values(bindings)) if (value) expect(JSON.stringify(body)).not.toContain(value);
+      }
+    } finally {
+      console.error = original;
+      // Back to the stack's own configuration, whichever test runs next.
+      await stack.reconfigure({});
+    }
+    const log = logged.join('\n');
+    expect(log).toContain(problem);
+    for (const value of Object.values(bindings)) if (value) expect(log).not.toContain(value);
   });
 });
 

@@ -2,14 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDatabase } from '../scripts/lib/local-stack';
+import { migrateDatabase } from '../scripts/lib/data-dir';
 import { createNodeDeps, listenApi, type RunningServer } from '../scripts/lib/node-runtime';
 import { makeDocx } from '../scripts/lib/samples';
 import { type SqldServer, startSqld } from '../scripts/lib/sqld';
 import { loadConfig } from '../shared/config';
 import { type ApiClient, apiClient, expectProblem } from './helpers/api';
-import { opsUser, putBytes, startUpload, storageAdmin, storageKeyOf, uploadFile } from './helpers/files';
-import { runScript } from './helpers/run-script';
+import { opsUser, putBytes, startUpload, storageAdmin, storageKeyOf, sweepNow, uploadFile } from './helpers/files';
 import { freePort, startTestStack, type TestStack, uniqueName, useStack } from './helpers/stack';
 
 /** The real servers stopped and started again: 503s while down, a consistent state after. */
@@ -59,10 +58,7 @@ describe('with the object storage down', () => {
     expect(completed.status).toBe(200);
     expect(completed.body.file.status).toBe('ready');
     expect(await storageAdmin(stack).exists(doomedKey)).toBe(true);
-    const swept = await runScript('sweep.ts', ['--orphan-age', '0'], {
-      env: { DATA_DIR: stack.dataDir, STORAGE_PORT: new URL(stack.storageUrl).port },
-    });
-    expect(swept.code).toBe(0);
+    await sweepNow(stack);
     expect(await storageAdmin(stack).exists(doomedKey)).toBe(false);
   });
 });

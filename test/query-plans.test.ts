@@ -5,7 +5,7 @@ import { type Client, createClient } from '@libsql/client';
 import { and, eq, or, type SQL, sql } from 'drizzle-orm';
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDatabase } from '../scripts/lib/local-stack';
+import { migrateDatabase } from '../scripts/lib/data-dir';
 import { createDatabase, type Database } from '../shared/db/client';
 import { downloads, files, rateLimits, users } from '../shared/db/schema';
 import { clientPageQuery } from '../shared/files';

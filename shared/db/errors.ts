@@ -1,3 +1,5 @@
+import { causes } from '../error-chain';
+
 /**
  * Tells a database that cannot be reached (→ 503, retry later) from a bug in a query (→ 500).
  * drizzle wraps the libSQL error, which may wrap a fetch failure, so the cause chain is walked.
@@ -5,7 +7,7 @@
 const UNAVAILABLE_CODES = /^(SERVER_ERROR|HRANA_|HTTP_|WEBSOCKET_|SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|NOTADB|CORRUPT))/;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+  for (const e of causes(error)) {
     const code = (e as { code?: unknown }).code;
     if (e.name === 'LibsqlError' && typeof code === 'string' && UNAVAILABLE_CODES.test(code)) return true;
     if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|UND_ERR_)/.test(code)) return true;

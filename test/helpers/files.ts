@@ -1,7 +1,9 @@
 import { AwsClient } from 'aws4fetch';
+import { createNodeDeps } from '../../scripts/lib/node-runtime';
 import { createDatabase } from '../../shared/db/client';
-import { DOCUMENT_TYPES } from '../../shared/documents';
+import { documentTypeForFilename } from '../../shared/document-types';
 import { createPasswordHasher } from '../../shared/passwords';
+import { type SweepReport, sweep } from '../../shared/sweep';
 import { createUser } from '../../shared/users';
 import type { ApiClient, ApiResponse } from './api';
 import { type ApiStack, uniqueName } from './stack';
@@ -26,8 +28,7 @@ export async function clientUser(api: ApiClient) {
   return { id: user.id, username, token: await api.login(username) };
 }
 
-export const contentTypeOf = (filename: string) =>
-  DOCUMENT_TYPES.find((t) => filename.toLowerCase().endsWith(t.extension))?.contentType ?? 'application/octet-stream';
+export const contentTypeOf = (filename: string) => documentTypeForFilename(filename)?.contentType ?? 'application/octet-stream';
 
 export interface Upload {
   file: { id: string; status: string; size: number; filename: string };
@@ -91,4 +92,17 @@ export function storageAdmin(stack: ApiStack) {
 export async function storageKeyOf(stack: ApiStack, fileId: string): Promise<string> {
   const rows = await stack.sql.execute({ sql: 'select storage_key from files where id = ?', args: [fileId] });
   return String(rows.rows[0]?.storage_key);
+}
+
+/**
+ * The sweep as `npm run sweep -- --orphan-age SECONDS` runs it, in this process: the stack's
+ * database and storage, the system clock (not the stack's), fresh connections closed after.
+ */
+export async function sweepNow(stack: ApiStack, orphanAgeSeconds = 0): Promise<SweepReport> {
+  const deps = createNodeDeps(stack.config);
+  try {
+    return await sweep(deps, { orphanAgeSeconds });
+  } finally {
+    deps.close();
+  }
 }

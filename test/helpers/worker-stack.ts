@@ -2,11 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from '@libsql/client';
-import { Miniflare } from 'miniflare';
+import { Miniflare, type MiniflareOptions } from 'miniflare';
 import { inject } from 'vitest';
 import { ASSETS_DIR, buildWorker } from '../../scripts/lib/build';
-import { ensureDataDir, migrateDatabase, startStorageServer } from '../../scripts/lib/local-stack';
+import { ensureDataDir, migrateDatabase } from '../../scripts/lib/data-dir';
 import { startSqld } from '../../scripts/lib/sqld';
+import { startStorageServer } from '../../scripts/lib/storage-server';
 import { loadConfig } from '../../shared/config';
 import { type ApiStack, freePort } from './stack';
 
@@ -17,11 +18,24 @@ declare module 'vitest' {
   }
 }
 
+export interface WorkerStack extends ApiStack {
+  runtime: 'workerd';
+  /**
+   * Restarts the worker on new bindings (over the same defaults as startWorkerStack's), against
+   * the same database and storage, as a redeploy would: the new isolate reads its configuration anew.
+   */
+  reconfigure(bindings: Record<string, string | undefined>): Promise<void>;
+}
+
 /**
  * The worker bundle running in workerd (miniflare), against a real libSQL server (sqld) over
- * HTTP and the real S3-protocol server: the same black-box tests as on Node.
+ * HTTP and the real S3-protocol server: the same black-box tests as on Node. The bundle is the
+ * one built for the run (test/global-setup-workerd.ts), else `options.script`, else built here.
  */
-export async function startWorkerStack(bindings: Record<string, string | undefined> = {}): Promise<ApiStack> {
+export async function startWorkerStack(
+  bindings: Record<string, string | undefined> = {},
+  options: { script?: string } = {},
+): Promise<WorkerStack> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sfs-worker-'));
   const cleanups: Array<() => Promise<unknown>> = [() => rm(dir, { recursive: true, force: true })];
   const close = async () => {
@@ -49,10 +63,13 @@ export async function startWorkerStack(bindings: Record<string, string | undefin
     } catch {
       bundleDir = undefined;
     }
-    const script = bundleDir ? path.join(bundleDir, 'worker.js') : (await buildWorker(path.join(dir, 'bundle'), { assets: false })).script;
+    const script = bundleDir
+      ? path.join(bundleDir, 'worker.js')
+      : (options.script ?? (await buildWorker(path.join(dir, 'bundle'), { assets: false })).script);
+    const contents = await readFile(script, 'utf8');
 
     const port = await freePort();
-    const env: Record<string, string> = {
+    const defaults: Record<string, string> = {
       ENVIRONMENT: 'test',
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       JWT_SECRET: secrets.jwtSecret,
@@ -66,15 +83,20 @@ export async function startWorkerStack(bindings: Record<string, string | undefin
       S3_ACCESS_KEY_ID: secrets.storageAccessKeyId,
       S3_SECRET_ACCESS_KEY: secrets.storageSecretAccessKey,
     };
-    // A binding given as undefined is left out, as a deployment that forgot it would.
-    for (const [name, value] of Object.entries(bindings)) {
-      if (value === undefined) delete env[name];
-      else env[name] = value;
-    }
-    const mf = new Miniflare({
+    const withBindings = (overrides: Record<string, string | undefined>) => {
+      const env = { ...defaults };
+      // A binding given as undefined is left out, as a deployment that forgot it would.
+      for (const [name, value] of Object.entries(overrides)) {
+        if (value === undefined) delete env[name];
+        else env[name] = value;
+      }
+      return env;
+    };
+    const env = withBindings(bindings);
+    const miniflareOptions = (vars: Record<string, string>): MiniflareOptions => ({
       // The bundle is one module. Listing it (instead of letting miniflare trace imports) matters:
       // zip.js keeps an import() of a configurable codec URL that we never configure.
-      modules: [{ type: 'ESModule', path: script, contents: await readFile(script, 'utf8') }],
+      modules: [{ type: 'ESModule', path: script, contents }],
       modulesRoot: path.dirname(script),
       compatibilityDate: '2026-04-01',
       // As wrangler.toml: the ASSETS binding, with the worker in front of every request.
@@ -85,8 +107,9 @@ export async function startWorkerStack(bindings: Record<string, string | undefin
       },
       host: '127.0.0.1',
       port,
-      bindings: env,
+      bindings: vars,
     });
+    const mf = new Miniflare(miniflareOptions(env));
     cleanups.push(() => mf.dispose());
     const url = await mf.ready;
     const sql = createClient({ url: sqld.url });
@@ -104,6 +127,7 @@ export async function startWorkerStack(bindings: Record<string, string | undefin
         const worker = (await mf.getWorker()) as unknown as { scheduled(options: { cron: string }): Promise<unknown> };
         await worker.scheduled({ cron: '*/15 * * * *' });
       },
+      reconfigure: (overrides) => mf.setOptions(miniflareOptions(withBindings(overrides))),
       close,
     };
   } catch (error) {
