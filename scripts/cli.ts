@@ -24,8 +24,11 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
+import type { InferResponseType } from 'hono/client';
 import { read } from 'read';
-import { documentTypeForFilename } from '../shared/documents';
+import { type ApiClient, ApiError, ApiUnreachable, createApiClient, downloadLinkToken, unwrap } from '../api-client/client';
+import { documentTypeForFilename } from '../shared/document-types';
+import { formatSize } from '../shared/format-size';
 
 interface Session {
   apiUrl: string;
@@ -57,48 +60,25 @@ async function saveSession(session: Session) {
   await rename(temp, file);
 }
 
-interface Problem {
-  detail?: string;
-  code?: string;
-  errors?: Array<{ path: string; message: string }>;
+/** The API through the typed client, signed out (to sign in) or as the session's user. */
+function apiAt(apiUrl: string, session?: Session) {
+  return createApiClient(apiUrl, {
+    token: () => session?.accessToken,
+    init: { redirect: 'manual' },
+    onUnauthenticated: () => {
+      if (session) throw new CliError('Your session has expired or was signed out: run `npm run cli -- login` again.');
+    },
+  });
 }
+const signedIn = (session: Session) => apiAt(session.apiUrl, session);
 
-/** Calls the API; a problem+json answer becomes a CliError with its detail and field errors. */
-async function api<T>(
-  session: Pick<Session, 'apiUrl'> & { accessToken?: string },
-  method: string,
-  route: string,
-  body?: unknown,
-  accept?: string,
-): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(/^https?:\/\//.test(route) ? route : `${session.apiUrl}${route}`, {
-      method,
-      headers: {
-        ...(session.accessToken ? { authorization: `Bearer ${session.accessToken}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(accept ? { accept } : {}),
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-      redirect: 'manual',
-    });
-  } catch {
-    throw new CliError(`Cannot reach the API at ${session.apiUrl}.`);
-  }
-  if (res.status === 204) return undefined as T;
-  const payload = (await res.json().catch(() => ({}))) as T & Problem;
-  if (!res.ok) {
-    if (res.status === 401 && route !== '/api/auth/login')
-      throw new CliError('Your session has expired or was signed out: run `npm run cli -- login` again.');
-    const fields = payload.errors?.map((e) => `\n  ${e.path}: ${e.message}`).join('') ?? '';
-    throw new CliError(`${payload.detail ?? `The API answered ${res.status}.`}${fields}`);
-  }
-  return payload;
+type FilePage = InferResponseType<ApiClient['api']['files']['$get'], 200>;
+
+/** What went wrong, in words: a problem+json answer gives its detail and its field errors. */
+function describe(error: unknown): string {
+  if (error instanceof ApiError) return `${error.detail}${error.errors.map((e) => `\n  ${e.path}: ${e.message}`).join('')}`;
+  return error instanceof Error ? error.message : String(error);
 }
-
-const formatSize = (bytes: number) =>
-  bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 
 function progressBar(label: string, total: number) {
   const bar = new SingleBar({
@@ -130,16 +110,6 @@ async function readPassword(): Promise<string> {
   return (await text(process.stdin)).replace(/\r?\n$/, '');
 }
 
-interface FileView {
-  id: string;
-  filename: string;
-  size: number;
-  status: string;
-  rejectionReason: string | null;
-  createdAt: string;
-  uploadedBy: { username: string };
-}
-
 const program = new Command('cli').description('Secure file sharing from the terminal.').showHelpAfterError();
 
 program
@@ -156,11 +126,8 @@ program
     if (!options.username && !process.stdin.isTTY) {
       throw new CliError('Give --username when the password comes from standard input.');
     }
-    const username = options.username ?? (await read({ prompt: 'Username or email: ' }));
-    const result = await api<{ accessToken: string; user: { username: string; role: string } }>({ apiUrl }, 'POST', '/api/auth/login', {
-      username,
-      password: await readPassword(),
-    });
+    const username = options.username ?? (await read<string>({ prompt: 'Username or email: ' }));
+    const result = await unwrap(apiAt(apiUrl).api.auth.login.$post({ json: { username, password: await readPassword() } }));
     await saveSession({ apiUrl, accessToken: result.accessToken, username: result.user.username, role: result.user.role });
     console.log(`Signed in to ${apiUrl} as ${result.user.username} (${result.user.role}).`);
   });
@@ -170,7 +137,7 @@ program
   .description('sign out everywhere and forget the session')
   .action(async () => {
     const session = await loadSession();
-    const confirmed = await api(session, 'POST', '/api/auth/logout').then(
+    const confirmed = await unwrap(signedIn(session).api.auth.logout.$post()).then(
       () => true,
       () => false,
     );
@@ -186,7 +153,7 @@ program
   .command('whoami')
   .description('the signed-in user')
   .action(async () => {
-    const { user } = await api<{ user: { username: string; email: string; role: string } }>(await loadSession(), 'GET', '/api/me');
+    const { user } = await unwrap(signedIn(await loadSession()).api.me.$get());
     console.log(`${user.username} <${user.email}> (${user.role})`);
   });
 
@@ -195,14 +162,11 @@ program
   .description('files you can see, newest first')
   .action(async () => {
     const session = await loadSession();
-    const rows: FileView[] = [];
+    const client = signedIn(session);
+    const rows: FilePage['items'] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: FileView[]; nextCursor: string | null } = await api(
-        session,
-        'GET',
-        `/api/files?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      );
+      const page: FilePage = await unwrap(client.api.files.$get({ query: { limit: '100', cursor: cursor ?? undefined } }));
       rows.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
@@ -223,18 +187,14 @@ program
   .argument('<file>', 'path of the document')
   .option('--name <filename>', 'the name people will see (default: the file name)')
   .action(async (file: string, options: { name?: string }) => {
-    const session = await loadSession();
+    const client = signedIn(await loadSession());
     const filename = options.name ?? path.basename(file);
     const type = documentTypeForFilename(filename);
     if (!type) throw new CliError('Only .docx, .pptx and .xlsx files can be uploaded.');
     const size = (await stat(file).catch(() => null))?.size;
     if (size === undefined) throw new CliError(`No such file: ${file}`);
 
-    const started = await api<{ file: FileView; upload: { url: string; headers: Record<string, string> } }>(session, 'POST', '/api/files', {
-      filename,
-      contentType: type.contentType,
-      size,
-    });
+    const started = await unwrap(client.api.files.$post({ json: { filename, contentType: type.contentType, size } }));
     const bar = progressBar('upload  ', size);
     let sent = 0;
     try {
@@ -263,10 +223,10 @@ program
       bar.stop();
     }
     try {
-      const done = await api<{ file: FileView }>(session, 'POST', `/api/files/${encodeURIComponent(started.file.id)}/complete`);
+      const done = await unwrap(client.api.files[':id'].complete.$post({ param: { id: encodeURIComponent(started.file.id) } }));
       console.log(`${done.file.id}  ready  ${done.file.filename}`);
     } catch (error) {
-      throw new CliError(`Rejected: ${(error as Error).message}`);
+      throw new CliError(`Rejected: ${describe(error)}`);
     }
   });
 
@@ -279,24 +239,11 @@ program
   .option('--no-all', 'stop sharing with every client')
   .option('--replace', 'make these clients the whole grant set')
   .action(async (id: string, options: { client: string[]; all?: boolean; replace?: boolean }) => {
-    const session = await loadSession();
-    const current = options.replace
-      ? { allClients: false, clients: [] as Array<{ username: string }> }
-      : await api<{ allClients: boolean; clients: Array<{ username: string }> }>(
-          session,
-          'GET',
-          `/api/files/${encodeURIComponent(id)}/sharing`,
-        );
+    const sharing = signedIn(await loadSession()).api.files[':id'].sharing;
+    const param = { id: encodeURIComponent(id) };
+    const current = options.replace ? { allClients: false, clients: [] } : await unwrap(sharing.$get({ param }));
     const clients = [...new Set([...current.clients.map((c) => c.username), ...options.client.map((c) => c.toLowerCase())])];
-    const result = await api<{ allClients: boolean; clients: Array<{ username: string }> }>(
-      session,
-      'PUT',
-      `/api/files/${encodeURIComponent(id)}/sharing`,
-      {
-        allClients: options.all ?? current.allClients,
-        clients,
-      },
-    );
+    const result = await unwrap(sharing.$put({ param, json: { allClients: options.all ?? current.allClients, clients } }));
     console.log(
       `Shared with ${result.allClients ? 'all clients' : 'no one by default'}${result.clients.length ? `; clients: ${result.clients.map((c) => c.username).join(', ')}` : ''}.`,
     );
@@ -309,8 +256,9 @@ program
   .option('--out <path>', 'where to write it (default: its name, in this folder)')
   .option('--force', 'overwrite an existing file')
   .action(async (id: string, options: { out?: string; force?: boolean }) => {
-    const session = await loadSession();
-    const { file } = await api<{ file: FileView }>(session, 'GET', `/api/files/${encodeURIComponent(id)}`);
+    const client = signedIn(await loadSession());
+    const param = { id: encodeURIComponent(id) };
+    const { file } = await unwrap(client.api.files[':id'].$get({ param }));
 
     // Never let a name from the server choose the folder: its last path segment only.
     const target = path.resolve(options.out ?? (path.basename(file.filename.replace(/[\\/]/g, '_')) || 'download'));
@@ -324,8 +272,9 @@ program
     });
     let received = 0;
     try {
-      const { downloadLink } = await api<{ downloadLink: string }>(session, 'POST', `/api/files/${encodeURIComponent(id)}/download-link`);
-      const { url } = await api<{ url: string }>(session, 'GET', downloadLink, undefined, 'application/json');
+      const { downloadLink } = await unwrap(client.api.files[':id']['download-link'].$post({ param }));
+      const token = encodeURIComponent(downloadLinkToken(downloadLink));
+      const { url } = await unwrap(client.api.download[':token'].$get({ param: { token } }));
       const res = await fetch(url);
       if (!res.ok || !res.body) throw new CliError(`Storage refused the download (HTTP ${res.status}).`);
       const bar = progressBar('download', Number(res.headers.get('content-length')) || file.size);
@@ -359,11 +308,8 @@ program
   .description('ops: who downloaded a file, newest first')
   .argument('<id>', 'file id')
   .action(async (id: string) => {
-    const { items } = await api<{ items: Array<{ user: { username: string }; at: string }> }>(
-      await loadSession(),
-      'GET',
-      `/api/files/${encodeURIComponent(id)}/downloads`,
-    );
+    const client = signedIn(await loadSession());
+    const { items } = await unwrap(client.api.files[':id'].downloads.$get({ param: { id: encodeURIComponent(id) } }));
     if (items.length === 0) console.log('No downloads yet.');
     for (const d of items) console.log(`${d.at}  ${d.user.username}`);
   });
@@ -371,8 +317,8 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CliError) {
-    console.error(error.message);
+  if (error instanceof CliError || error instanceof ApiError || error instanceof ApiUnreachable) {
+    console.error(describe(error));
     process.exit(1);
   }
   throw error;

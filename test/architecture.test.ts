@@ -19,8 +19,8 @@ async function sources(folder: string): Promise<Array<{ file: string; text: stri
 const imports = (text: string) => [...text.matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] ?? '');
 
 describe('architecture', () => {
-  it('functions/ and shared/ use Web-standard APIs only: no node: imports, no Node-only packages', async () => {
-    const files = [...(await sources('functions')), ...(await sources('shared'))];
+  it('functions/, shared/ and the typed client (which the portal bundles) use Web-standard APIs only', async () => {
+    const files = [...(await sources('functions')), ...(await sources('shared')), ...(await sources('api-client'))];
     expect(files.length).toBeGreaterThan(10);
     const offenders = files.flatMap(({ file, text }) =>
       imports(text)
@@ -32,6 +32,16 @@ describe('architecture', () => {
             /^(fs|path|os|crypto|http|net|child_process)$/.test(m),
         )
         .map((m) => `${file} imports ${m}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('the typed client takes only types from the API, so no server code reaches a browser', async () => {
+    const offenders = (await sources('api-client')).flatMap(({ file, text }) =>
+      [...text.matchAll(/^\s*import\s+(?!type\b)[^'"]*from\s+['"]([^'"]+)['"]/gm)]
+        .map((m) => m[1] ?? '')
+        .filter((m) => m.startsWith('.'))
+        .map((m) => `${file} imports values from ${m}`),
     );
     expect(offenders).toEqual([]);
   });

@@ -1,6 +1,8 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, api, session, type User } from './api';
+import { ApiError, unwrap } from '../../api-client/client';
+import { client, type User } from './api';
+import { session } from './session';
 
 /** A labelled input whose API error, if any, is shown right under it and announced. */
 function Field(props: {
@@ -49,7 +51,7 @@ export function SignIn({ note, onSignedIn }: { note?: string | undefined; onSign
     setBusy(true);
     setError(null);
     try {
-      const result = await api<{ accessToken: string; user: User }>('POST', '/api/auth/login', { username, password });
+      const result = await unwrap(client.api.auth.login.$post({ json: { username, password } }));
       session.set(result.accessToken);
       onSignedIn(result.user);
     } catch (err) {
@@ -106,7 +108,7 @@ export function SignUp() {
     e.preventDefault();
     setError(null);
     try {
-      await api('POST', '/api/auth/signup', { username, email, password });
+      await unwrap(client.api.auth.signup.$post({ json: { username, email, password } }));
       setDone(true);
     } catch (err) {
       setError(err instanceof ApiError ? err : new ApiError(0, 'network', 'The service cannot be reached.'));

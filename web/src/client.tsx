@@ -1,5 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, downloadFile, type FileItem, formatDate, formatSize, typeOf } from './api';
+import { ApiError, unwrap } from '../../api-client/client';
+import { formatSize } from '../../shared/format-size';
+import { client, type FileItem } from './api';
+import { downloadFile } from './downloads';
+import { formatDate, typeLabel } from './format';
 
 /** A client's files: the ready ones shared with it, newest first, a page at a time. */
 export function ClientFiles() {
@@ -9,10 +13,7 @@ export function ClientFiles() {
   const [message, setMessage] = useState<string | null>(null);
 
   const load = async (after: string | null) => {
-    const page = await api<{ items: FileItem[]; nextCursor: string | null }>(
-      'GET',
-      `/api/files?limit=25${after ? `&cursor=${encodeURIComponent(after)}` : ''}`,
-    );
+    const page = await unwrap(client.api.files.$get({ query: { limit: '25', cursor: after ?? undefined } }));
     setItems((prev) => (after ? [...prev, ...page.items] : page.items));
     setCursor(page.nextCursor);
     setLoaded(true);
@@ -55,7 +56,7 @@ export function ClientFiles() {
             {items.map((f) => (
               <tr key={f.id}>
                 <td>{f.filename}</td>
-                <td>{typeOf(f.filename)?.label ?? f.contentType}</td>
+                <td>{typeLabel(f)}</td>
                 <td>{formatSize(f.size)}</td>
                 <td>{f.uploadedBy.username}</td>
                 <td>{formatDate(f.readyAt)}</td>

@@ -1,9 +1,12 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, redeemLink, session, type User } from './api';
+import { ApiError, unwrap } from '../../api-client/client';
+import { client, type User } from './api';
 import { SignIn, SignUp } from './auth';
 import { ClientFiles } from './client';
-import { OpsFiles } from './ops';
+import { redeemLink } from './downloads';
+import { OpsFiles } from './ops/ops-files';
+import { session } from './session';
 
 /**
  * Routes live in the URL fragment, which never reaches a server: `#/download/<token>` carries a
@@ -24,7 +27,7 @@ function useUser(): [User | null | undefined, (u: User | null) => void] {
   useEffect(() => {
     const load = () => {
       if (!session.token) return setUser(null);
-      api<{ user: User }>('GET', '/api/me').then(
+      unwrap(client.api.me.$get()).then(
         (r) => setUser(r.user),
         () => setUser(null),
       );
@@ -38,7 +41,7 @@ function useUser(): [User | null | undefined, (u: User | null) => void] {
 function PendingDownload({ token }: { token: string }) {
   const [state, setState] = useState<'working' | 'done' | string>('working');
   useEffect(() => {
-    redeemLink(`/api/download/${encodeURIComponent(token)}`).then(
+    redeemLink(token).then(
       () => setState('done'),
       (e: unknown) => setState(e instanceof ApiError ? e.message : 'The download could not start.'),
     );
@@ -69,7 +72,7 @@ function App() {
   if (user === undefined) return <p role="status">Loading…</p>;
 
   const signOut = async () => {
-    await api('POST', '/api/auth/logout').catch(() => undefined);
+    await unwrap(client.api.auth.logout.$post()).catch(() => undefined);
     session.set(null);
     setUser(null);
     location.hash = '#/';
