@@ -91,6 +91,9 @@ const envSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().optional(),
 });
 
+/** The settings as a runtime hands them over (process.env, Workers bindings): every one a string. */
+export type ConfigEnv = { [K in keyof z.input<typeof envSchema>]?: string };
+
 export interface Config {
   environment: 'production' | 'development' | 'test';
   publicUrl: string;

@@ -7,16 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
 import { createClient } from '@libsql/client';
 import { type AssetFetcher, createApp, DOCS_SCRIPT_ASSET } from '../../functions/app';
-import { createAccessTokens } from '../../shared/access-tokens';
 import type { Deps } from '../../shared/api/context';
+import { createDeps, createServices } from '../../shared/api/deps';
 import { type Clock, systemClock } from '../../shared/clock';
-import { COMMON_PASSWORDS_ASSET, createCommonPasswords } from '../../shared/common-passwords';
+import { COMMON_PASSWORDS_ASSET } from '../../shared/common-passwords';
 import type { Config } from '../../shared/config';
-import { createDatabase } from '../../shared/db/client';
-import { createLinkTokens } from '../../shared/link-tokens';
-import { createLogger } from '../../shared/log';
-import { createPasswordHasher } from '../../shared/passwords';
-import { createObjectStorage } from '../../shared/storage';
 
 /**
  * The Node entry: builds the dependencies for Node (embedded libSQL file, or a libSQL server
@@ -30,19 +25,9 @@ export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps
     // writer (npm run sweep, ops:create) makes others wait briefly instead of failing.
     void client.executeMultiple('pragma synchronous = normal; pragma busy_timeout = 5000;').catch(() => undefined);
   }
-  return {
-    config,
+  const services = createServices(config, {
     clock,
-    db: createDatabase(client),
-    storage: createObjectStorage(config.storage),
-    passwords: createPasswordHasher(config.bcryptCost),
-    accessTokens: createAccessTokens({ ...config.jwt }),
-    linkTokens: createLinkTokens({ secret: config.linkSecret, ttlSeconds: config.downloads.linkTtlSeconds }),
-    log: createLogger(config.logLevel),
-    commonPasswords: createCommonPasswords(
-      () => readFile(path.join(ASSETS_ROOT, COMMON_PASSWORDS_ASSET), 'utf8'),
-      (error) => createLogger(config.logLevel)('warn', { event: 'common_passwords_unavailable', error: String(error) }),
-    ),
+    readCommonPasswords: () => readFile(path.join(ASSETS_ROOT, COMMON_PASSWORDS_ASSET), 'utf8'),
     clientAddress: (c) => {
       // Behind a reverse proxy, its header (the right-most entry: the one the proxy itself added).
       if (config.trustedProxyHeader) {
@@ -53,8 +38,8 @@ export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps
       const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
       return env?.incoming?.socket?.remoteAddress ?? 'unknown';
     },
-    close: () => client.close(),
-  };
+  });
+  return { ...createDeps(services, client), close: () => client.close() };
 }
 
 /** The file a `file:` database URL names (as @libsql/core parses it), or undefined for any other URL. */

@@ -1,0 +1,52 @@
+import type { Client } from '@libsql/client/web';
+import type { Context } from 'hono';
+import { createAccessTokens } from '../access-tokens';
+import { type Clock, systemClock } from '../clock';
+import { createCommonPasswords } from '../common-passwords';
+import type { Config } from '../config';
+import { createDatabase } from '../db/client';
+import { createLinkTokens } from '../link-tokens';
+import { createLogger } from '../log';
+import { createPasswordHasher } from '../passwords';
+import { createObjectStorage } from '../storage';
+import type { AppEnv, Deps } from './context';
+
+/**
+ * The one place the dependencies are assembled, for both runtimes. A runtime entry supplies
+ * only what differs between them: the database client (embedded libSQL on Node, libSQL over
+ * HTTP on Workers), how the caller's address is known, and how the common-password list is read.
+ */
+export interface RuntimeParts {
+  clock?: Clock;
+  clientAddress(c: Context<AppEnv>): string;
+  /** The common-password list (a static asset), read on first use. */
+  readCommonPasswords(): Promise<string>;
+}
+
+/** What holds no connection and no pending promise: kept for as long as the process or isolate. */
+export type Services = Omit<Deps, 'db' | 'storage'>;
+
+export function createServices(config: Config, parts: RuntimeParts): Services {
+  const log = createLogger(config.logLevel);
+  return {
+    config,
+    clock: parts.clock ?? systemClock,
+    passwords: createPasswordHasher(config.bcryptCost),
+    accessTokens: createAccessTokens({ ...config.jwt }),
+    linkTokens: createLinkTokens({ secret: config.linkSecret, ttlSeconds: config.downloads.linkTtlSeconds }),
+    clientAddress: parts.clientAddress,
+    log,
+    commonPasswords: createCommonPasswords(parts.readCommonPasswords, (error) =>
+      log('warn', { event: 'common_passwords_unavailable', error: String(error) }),
+    ),
+  };
+}
+
+/**
+ * The services plus the clients that talk to the database and storage. On Workers these are
+ * made per request: workerd cancels a continuation when a promise made in one request (a client's
+ * request queue) is awaited in another.
+ */
+export function createDeps(services: Services, database: Client): Deps {
+  return { ...services, db: createDatabase(database), storage: createObjectStorage(services.config.storage) };
+}
