@@ -1,10 +1,13 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { type AnyColumn, and, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import { type Cursor, encodeCursor } from './cursor';
 import type { Database } from './db/client';
 import { type FileRow, type FileStatus, fileGrants, files, type Role, users } from './db/schema';
-import { causes } from './error-chain';
-import { ApiError } from './errors';
 
-/** Files, their grants and the queries the endpoints need; every visibility rule lives here. */
+/**
+ * File rows, the queries the endpoints need, and the one rule for which files a viewer may see.
+ * Who a file is shared with is in sharing.ts; the list's cursor in cursor.ts.
+ */
 
 export interface PublicFile {
   id: string;
@@ -39,22 +42,29 @@ export const toPublicFile = (row: FileWithUploader): PublicFile => ({
   readyAt: row.readyAt ? row.readyAt.toISOString() : null,
 });
 
-const withUploader = { ...getFileColumns(), uploaderUsername: users.username };
-function getFileColumns() {
-  return {
-    id: files.id,
-    filename: files.filename,
-    contentType: files.contentType,
-    size: files.size,
-    storageKey: files.storageKey,
-    status: files.status,
-    rejectionReason: files.rejectionReason,
-    sharedWithAllClients: files.sharedWithAllClients,
-    uploadedBy: files.uploadedBy,
-    uploadExpiresAt: files.uploadExpiresAt,
-    createdAt: files.createdAt,
-    readyAt: files.readyAt,
-  };
+const withUploader = { ...getTableColumns(files), uploaderUsername: users.username };
+
+/*
+ * Which files a viewer may see: the one rule that listing, showing and link redemption all go
+ * through. Ops see every file. A client sees a file only when it is ready and shared with it,
+ * directly or with all clients; any other file is, to a client, one that does not exist (→ 404).
+ *
+ * A client's half is built from the parts below, over any alias of `files` and `file_grants`, so
+ * the check of one file (`visibleTo`) and a page of the list (`clientPageQuery`, which walks each
+ * way of sharing by its own index) cannot come to disagree.
+ */
+const seesEveryFile = (viewer: Viewer) => viewer.role === 'ops';
+const isReady = (file: { status: AnyColumn }) => sql`${file.status} = 'ready'`;
+const isSharedWithAllClients = (file: { sharedWithAllClients: AnyColumn }) => sql`${file.sharedWithAllClients} = 1`;
+const isGrantedTo = (grant: { userId: AnyColumn }, clientId: string) => sql`${grant.userId} = ${clientId}`;
+
+/** The rule as a condition on `files`: none for ops, who see every file. */
+function visibleTo(viewer: Viewer): SQL | undefined {
+  if (seesEveryFile(viewer)) return undefined;
+  return and(
+    isReady(files),
+    sql`(${isSharedWithAllClients(files)} or exists (select 1 from ${fileGrants} where ${fileGrants.fileId} = ${files.id} and ${isGrantedTo(fileGrants, viewer.id)}))`,
+  );
 }
 
 export async function insertPendingFile(
@@ -72,56 +82,15 @@ export async function findFile(db: Database, id: string): Promise<FileWithUpload
   return row;
 }
 
-/** A client sees a file only when it is ready and shared with it, directly or with all clients. */
-const visibleToClient = (clientId: string) =>
-  and(
-    eq(files.status, 'ready'),
-    sql`(${files.sharedWithAllClients} = 1 or exists (select 1 from ${fileGrants} where ${fileGrants.fileId} = ${files.id} and ${fileGrants.userId} = ${clientId}))`,
-  );
-
 /** The file as the viewer may see it; undefined (→ 404) for anything a client may not see. */
 export async function findVisibleFile(db: Database, id: string, viewer: Viewer): Promise<FileWithUploader | undefined> {
-  if (viewer.role === 'ops') return findFile(db, id);
   const [row] = await db
     .select(withUploader)
     .from(files)
     .innerJoin(users, eq(users.id, files.uploadedBy))
-    .where(and(eq(files.id, id), visibleToClient(viewer.id)))
+    .where(and(eq(files.id, id), visibleTo(viewer)))
     .limit(1);
   return row;
-}
-
-export interface Cursor {
-  createdAt: number;
-  id: string;
-}
-
-export const encodeCursor = (c: Cursor) =>
-  btoa(JSON.stringify([c.createdAt, c.id]))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-
-export function decodeCursor(value: string): Cursor {
-  const invalid = () =>
-    new ApiError(400, 'validation_failed', 'The cursor is not one this API issued.', {
-      errors: [{ path: 'cursor', message: 'is invalid' }],
-    });
-  try {
-    const parsed: unknown = JSON.parse(atob(value.replace(/-/g, '+').replace(/_/g, '/')));
-    if (
-      Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      Number.isSafeInteger(parsed[0]) &&
-      typeof parsed[1] === 'string' &&
-      parsed[1].length <= 64
-    ) {
-      return { createdAt: parsed[0] as number, id: parsed[1] };
-    }
-  } catch {
-    // fall through
-  }
-  throw invalid();
 }
 
 /**
@@ -137,7 +106,7 @@ export async function listFiles(
   const take = options.limit + 1;
   const c = options.cursor;
   let rows: FileWithUploader[];
-  if (viewer.role === 'ops') {
+  if (seesEveryFile(viewer)) {
     rows = await db
       .select(withUploader)
       .from(files)
@@ -162,25 +131,29 @@ export async function listFiles(
   };
 }
 
+const f = alias(files, 'f');
+const g = alias(fileGrants, 'g');
+
 /**
  * The ids of one page of a client's files: the union of two index-ordered branches (shared with
  * all clients; granted to this client), each limited, then merged. Exported so a test can check
  * its query plan: neither branch may scan a table.
  */
 export function clientPageQuery(clientId: string, take: number, c?: Cursor) {
-  const before = (createdAt: unknown, id: unknown) => (c ? sql`and (${createdAt}, ${id}) < (${c.createdAt}, ${c.id})` : sql``);
+  const before = (createdAt: AnyColumn, id: AnyColumn) => (c ? sql`and (${createdAt}, ${id}) < (${c.createdAt}, ${c.id})` : sql``);
+  // The grant branch takes only files not shared with all clients, so none is listed twice.
   return sql`
     select id, created_at from (
-      select f.id as id, f.created_at as created_at from files f
-      where f.status = 'ready' and f.shared_with_all_clients = 1 ${before(sql`f.created_at`, sql`f.id`)}
-      order by f.created_at desc, f.id desc limit ${take}
+      select ${f.id} as id, ${f.createdAt} as created_at from ${files} ${f}
+      where ${isReady(f)} and ${isSharedWithAllClients(f)} ${before(f.createdAt, f.id)}
+      order by ${f.createdAt} desc, ${f.id} desc limit ${take}
     )
     union all
     select id, created_at from (
-      select g.file_id as id, g.file_created_at as created_at from file_grants g
-      join files f on f.id = g.file_id
-      where g.user_id = ${clientId} and f.status = 'ready' and f.shared_with_all_clients = 0 ${before(sql`g.file_created_at`, sql`g.file_id`)}
-      order by g.file_created_at desc, g.file_id desc limit ${take}
+      select ${g.fileId} as id, ${g.fileCreatedAt} as created_at from ${fileGrants} ${g}
+      join ${files} ${f} on ${f.id} = ${g.fileId}
+      where ${isGrantedTo(g, clientId)} and ${isReady(f)} and ${f.sharedWithAllClients} = 0 ${before(g.fileCreatedAt, g.fileId)}
+      order by ${g.fileCreatedAt} desc, ${g.fileId} desc limit ${take}
     )
     order by created_at desc, id desc limit ${take}`;
 }
@@ -218,77 +191,6 @@ export async function deleteFileRow(db: Database, id: string): Promise<string | 
   if (!row) return null;
   await db.batch([db.delete(fileGrants).where(eq(fileGrants.fileId, id)), db.delete(files).where(eq(files.id, id))]);
   return row.storageKey;
-}
-
-/** Code-unit order, the same as SQLite's default collation, so both sharing routes agree. */
-const byUsername = (a: { username: string }, b: { username: string }) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0);
-
-function isForeignKeyViolation(error: unknown): boolean {
-  for (const e of causes(error)) {
-    if (/FOREIGN KEY constraint failed/i.test(e.message)) return true;
-  }
-  return false;
-}
-
-export interface Sharing {
-  allClients: boolean;
-  clients: Array<{ id: string; username: string }>;
-}
-
-export async function getSharing(db: Database, file: { id: string; sharedWithAllClients: boolean }): Promise<Sharing> {
-  const clients = await db
-    .select({ id: users.id, username: users.username })
-    .from(fileGrants)
-    .innerJoin(users, eq(users.id, fileGrants.userId))
-    .where(eq(fileGrants.fileId, file.id))
-    .orderBy(asc(users.username));
-  return { allClients: file.sharedWithAllClients, clients: clients.sort(byUsername) };
-}
-
-/**
- * Replaces the whole grant set in one atomic batch. Every username must name an existing
- * client; otherwise nothing changes and the answer lists the ones that do not.
- */
-export async function replaceSharing(
-  db: Database,
-  file: FileRow | FileWithUploader,
-  input: { allClients: boolean; clients: string[] },
-): Promise<Sharing> {
-  const usernames = [...new Set(input.clients)];
-  const found = usernames.length
-    ? await db.select({ id: users.id, username: users.username, role: users.role }).from(users).where(inArray(users.username, usernames))
-    : [];
-  const byName = new Map(found.map((u) => [u.username, u]));
-  const errors = input.clients.flatMap((name, index) => {
-    const user = byName.get(name);
-    if (!user) return [{ path: `clients.${index}`, message: `no client is called "${name}"` }];
-    if (user.role !== 'client')
-      return [{ path: `clients.${index}`, message: `"${name}" is not a client; only clients can be granted files` }];
-    return [];
-  });
-  if (errors.length > 0) {
-    throw new ApiError(400, 'validation_failed', 'Some usernames are not clients; nothing was changed.', { errors });
-  }
-  const grants = usernames.map((name) => ({
-    fileId: file.id,
-    userId: (byName.get(name) as { id: string }).id,
-    fileCreatedAt: file.createdAt,
-  }));
-  try {
-    await db.batch([
-      db.update(files).set({ sharedWithAllClients: input.allClients }).where(eq(files.id, file.id)),
-      db.delete(fileGrants).where(eq(fileGrants.fileId, file.id)),
-      ...(grants.length ? [db.insert(fileGrants).values(grants)] : []),
-    ]);
-  } catch (error) {
-    // The file (or a client) was deleted between the checks and the batch: nothing was written.
-    if (isForeignKeyViolation(error)) throw new ApiError(404, 'not_found', 'No such resource.');
-    throw error;
-  }
-  return {
-    allClients: input.allClients,
-    clients: usernames.map((name) => ({ id: (byName.get(name) as { id: string }).id, username: name })).sort(byUsername),
-  };
 }
 
 /**

@@ -2,7 +2,8 @@ import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { type AppEnv, deps } from '../../shared/api/context';
 import { access, json, problem } from '../../shared/api/contract';
-import { decodeCursor, listFiles, toPublicFile } from '../../shared/files';
+import { decodeCursor } from '../../shared/cursor';
+import { listFiles, toPublicFile } from '../../shared/files';
 import { File } from '../../shared/schemas';
 
 const ListFilesQuery = z.object({

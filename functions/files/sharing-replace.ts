@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { type AppEnv, deps } from '../../shared/api/context';
 import { access, json, jsonBody, problem } from '../../shared/api/contract';
 import { notFound } from '../../shared/errors';
-import { findFile, replaceSharing } from '../../shared/files';
+import { findFile } from '../../shared/files';
 import { FileIdParams, Sharing, Username } from '../../shared/schemas';
+import { replaceSharing } from '../../shared/sharing';
 
 const ReplaceSharingRequest = z
   .strictObject({

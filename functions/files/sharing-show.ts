@@ -2,8 +2,9 @@ import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { type AppEnv, deps } from '../../shared/api/context';
 import { access, json, problem } from '../../shared/api/contract';
 import { notFound } from '../../shared/errors';
-import { findFile, getSharing } from '../../shared/files';
+import { findFile } from '../../shared/files';
 import { FileIdParams, Sharing } from '../../shared/schemas';
+import { getSharing } from '../../shared/sharing';
 
 export const route = createRoute({
   method: 'get',
