@@ -26,7 +26,8 @@ function toApiError(error: unknown): ApiError {
   if (isDatabaseUnavailable(error)) return dependencyUnavailable('database');
   if (error instanceof HTTPException) {
     if (error.status === 400) return new ApiError(400, 'malformed_json', 'The body could not be parsed.');
-    if (error.status === 413) return new ApiError(413, 'payload_too_large', 'The request body is too large.');
+    if (error.status === 413)
+      return new ApiError(413, 'payload_too_large', 'The request body is too large.', { headers: { Connection: 'close' } });
     if (error.status === 415) return new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.');
   }
   return new ApiError(500, 'internal_error', 'Something went wrong on our side. It has been logged.');
@@ -106,7 +107,11 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
     bodyLimit({
       maxSize: deps.config.maxBodyBytes,
       onError: () => {
-        throw new ApiError(413, 'payload_too_large', `The request body is larger than ${deps.config.maxBodyBytes} bytes.`);
+        // The rest of the body is never read, so the connection cannot carry another request:
+        // say so, or a keep-alive client sends its next request into a socket about to close.
+        throw new ApiError(413, 'payload_too_large', `The request body is larger than ${deps.config.maxBodyBytes} bytes.`, {
+          headers: { Connection: 'close' },
+        });
       },
     }),
   );
