@@ -9,10 +9,10 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { PortInUseError } from '../runtime/node';
 import { buildAssets } from './lib/build';
 import { ensureDataDir, migrateDatabase } from './lib/data-dir';
 import { LOOPBACK, PROJECT_ROOT } from './lib/local-stack';
-import { PortInUseError } from './lib/node-runtime';
 import { startSqld } from './lib/sqld';
 import { startStorageServer } from './lib/storage-server';
 

@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createApp } from '../functions/app';
+import { createNodeDeps } from '../runtime/node';
 import { loadConfig } from '../shared/config';
 import { PROJECT_ROOT } from './lib/local-stack';
-import { createNodeDeps } from './lib/node-runtime';
 
 const file = path.resolve(process.argv[2] ?? path.join(PROJECT_ROOT, 'dist', 'openapi.json'));
 const secret = () => randomBytes(32).toString('base64url');

@@ -6,9 +6,9 @@
  * DATA_DIR (default .data), and any setting of shared/config.ts except the generated secrets.
  */
 import path from 'node:path';
+import { PortInUseError } from '../runtime/node';
 import { ConfigError } from '../shared/config';
 import { PROJECT_ROOT, startLocalStack } from './lib/local-stack';
-import { PortInUseError } from './lib/node-runtime';
 
 // What the service creates (the database and its -wal/-shm, stored objects, secrets) is for this
 // user only, whatever the shell's umask; the database file is 0600 even without this.

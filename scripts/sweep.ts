@@ -9,12 +9,12 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createNodeDeps } from '../runtime/node';
 import { loadConfig } from '../shared/config';
 import { describeError } from '../shared/log';
 import { sweep } from '../shared/sweep';
 import { ensureDataDir } from './lib/data-dir';
 import { LOOPBACK, localEnv, PROJECT_ROOT } from './lib/local-stack';
-import { createNodeDeps } from './lib/node-runtime';
 
 let env: Record<string, string | undefined> = process.env;
 if (!process.env.DATABASE_URL) {

@@ -20,7 +20,12 @@ const imports = (text: string) => [...text.matchAll(/^\s*(?:import|export)[^'"]*
 
 describe('architecture', () => {
   it('functions/, shared/ and the typed client (which the portal bundles) use Web-standard APIs only', async () => {
-    const files = [...(await sources('functions')), ...(await sources('shared')), ...(await sources('api-client'))];
+    const files = [
+      ...(await sources('functions')),
+      ...(await sources('shared')),
+      ...(await sources('api-client')),
+      ...(await sources('runtime')).filter(({ file }) => file.endsWith('worker.ts')),
+    ];
     expect(files.length).toBeGreaterThan(10);
     const offenders = files.flatMap(({ file, text }) =>
       imports(text)

@@ -99,7 +99,7 @@ describe('configuration outside production', () => {
   });
 });
 
-describe('the worker (functions/worker.ts, called in-process) in production mode refuses a weak configuration', () => {
+describe('the worker (runtime/worker.ts, called in-process) in production mode refuses a weak configuration', () => {
   const strong = 'Zq8vN3kLp0Xw7RtY2bHc5MdJ9fGs4Ue1aK6pW0rT3yQ8zL5x';
   // Bound as test/helpers/worker-stack.ts binds them; ENVIRONMENT left unset: the worker must assume production.
   const deployed = {
@@ -131,7 +131,7 @@ describe('the worker (functions/worker.ts, called in-process) in production mode
     ],
     ['an http public URL', {}, 'PUBLIC_URL must be an https:// URL in production'],
   ])('%s: every request gets 503 misconfigured, and the log says why without the value', async (_label, bindings, problem) => {
-    const { default: worker } = await import('../functions/worker');
+    const { default: worker } = await import('../runtime/worker');
     const env: Record<string, string> = { ...deployed };
     // A binding given as undefined is left out, as a deployment that forgot it would.
     for (const [name, value] of Object.entries(bindings)) {

@@ -1,7 +1,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeDeps, listenApi, type RunningServer } from '../scripts/lib/node-runtime';
+import { createNodeDeps, listenApi, type RunningServer } from '../runtime/node';
 import { loadConfig } from '../shared/config';
 import { type ApiClient, apiClient, expectProblem } from './helpers/api';
 import { freePort, startTestStack, type TestStack, useStack } from './helpers/stack';

@@ -6,8 +6,8 @@ import { createClient } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import { z } from 'zod';
+import { protectDatabaseFile } from '../../runtime/node';
 import { ConfigError } from '../../shared/config';
-import { protectDatabaseFile } from './node-runtime';
 
 /** The local data folder: the secrets generated on first use, and the database's migrations. */
 

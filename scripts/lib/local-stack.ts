@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertPortFree, createNodeDeps, listenApi } from '../../runtime/node';
 import type { Clock } from '../../shared/clock';
 import { type Config, loadConfig } from '../../shared/config';
 import { ensureDataDir, type LocalSecrets, migrateDatabase } from './data-dir';
-import { assertPortFree, createNodeDeps, listenApi } from './node-runtime';
 import { startStorageServer } from './storage-server';
 
 /**

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import Module, { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { assertPortFree, type RunningServer } from './node-runtime';
+import { assertPortFree, type RunningServer } from '../../runtime/node';
 
 /** The local object storage: a real S3-protocol server, checking requests as S3 and R2 do. */
 

@@ -1,5 +1,5 @@
 import { AwsClient } from 'aws4fetch';
-import { createNodeDeps } from '../../scripts/lib/node-runtime';
+import { createNodeDeps } from '../../runtime/node';
 import { createDatabase } from '../../shared/db/client';
 import { documentTypeForFilename } from '../../shared/document-types';
 import { createPasswordHasher } from '../../shared/passwords';

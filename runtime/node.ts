@@ -6,16 +6,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
 import { createClient } from '@libsql/client';
-import { type AssetFetcher, createApp, DOCS_SCRIPT_ASSET } from '../../functions/app';
-import type { Deps } from '../../shared/api/context';
-import { createDeps, createServices } from '../../shared/api/deps';
-import { type Clock, systemClock } from '../../shared/clock';
-import { COMMON_PASSWORDS_ASSET } from '../../shared/common-passwords';
-import type { Config } from '../../shared/config';
+import { type AssetFetcher, createApp, DOCS_SCRIPT_ASSET } from '../functions/app';
+import type { Deps } from '../shared/api/context';
+import { createDeps, createServices } from '../shared/api/deps';
+import { type Clock, systemClock } from '../shared/clock';
+import { COMMON_PASSWORDS_ASSET } from '../shared/common-passwords';
+import type { Config } from '../shared/config';
 
 /**
  * The Node entry: builds the dependencies for Node (embedded libSQL file, or a libSQL server
- * URL) and hands them to the one app factory. The Workers entry is functions/worker.ts.
+ * URL) and hands them to the one app factory. The Workers entry is runtime/worker.ts, beside it.
  */
 export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps & { close(): void } {
   protectDatabaseFile(config.database.url);
@@ -89,7 +89,7 @@ export function protectDatabaseFile(url: string): void {
 }
 
 const require = createRequire(import.meta.url);
-const ASSETS_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'public');
+const ASSETS_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'public');
 
 /**
  * On Node the static assets come from the build folder (`npm start` builds it), as the worker's

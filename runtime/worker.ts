@@ -1,16 +1,16 @@
 import { createClient } from '@libsql/client/web';
 import type { ExecutionContext } from 'hono';
+import { type AssetFetcher, createApp } from '../functions/app';
 import { createDeps, createServices, type Services } from '../shared/api/deps';
 import { COMMON_PASSWORDS_ASSET } from '../shared/common-passwords';
 import { type Config, type ConfigEnv, ConfigError, loadConfig } from '../shared/config';
 import { describeError, logEvent } from '../shared/log';
 import { sweep } from '../shared/sweep';
-import { type AssetFetcher, createApp } from './app';
 
 /**
  * The Cloudflare Workers entry: builds what differs on Workers (libSQL over HTTP, the caller's
  * address from CF-Connecting-IP, the assets binding) and hands it to the shared dependency
- * builder and the one app factory, like the Node entry (scripts/lib/node-runtime.ts). A bad
+ * builder and the one app factory, like the Node entry (runtime/node.ts). A bad
  * configuration answers every request 503 and logs what is wrong (names, never values): the
  * service never half-starts with a weak secret.
  */
