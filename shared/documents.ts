@@ -1,3 +1,4 @@
+import { concatBytes } from './bytes';
 import { DOCUMENT_TYPES, type DocumentType } from './document-types';
 import {
   CFB_MAGIC,
@@ -169,7 +170,7 @@ async function inspectPackage(source: ByteSource, declared: DocumentType | 'embe
       return {
         data(chunk: Uint8Array) {
           if (!head) return take(chunk);
-          head = joinChunks([head, chunk], head.length + chunk.length);
+          head = concatBytes([head, chunk]);
           if (head.length < CFB_MAGIC.length) return;
           const bytes = head;
           head = undefined;
@@ -189,7 +190,7 @@ async function inspectPackage(source: ByteSource, declared: DocumentType | 'embe
       xml?.close();
       if (embedded) {
         if (depth >= ZIP_LIMITS.maxEmbeddingDepth) throw new Refusal('The document nests embedded packages deeper than office suites do.');
-        const bytes = joinChunks(embedded, embeddedBytes);
+        const bytes = concatBytes(embedded);
         embedded = undefined;
         await inspectPackage(
           memorySource(bytes),
@@ -205,16 +206,6 @@ async function inspectPackage(source: ByteSource, declared: DocumentType | 'embe
   relationships.assertComplete();
   if (untyped.length > 0)
     throw new Refusal(`Entry ${JSON.stringify(untyped[0])} has no content type in [Content_Types].xml, so it is not a valid package.`);
-}
-
-function joinChunks(chunks: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 /** An embedded package, already in memory (it needs random access, and it is small). */

@@ -1,4 +1,5 @@
 import { constants, deflateRawSync } from 'node:zlib';
+import { concatBytes as concat } from '../../shared/bytes';
 import { crc32 } from '../../shared/ooxml/crc32';
 import { CFB_MAGIC } from '../../shared/ooxml/rules';
 
@@ -36,16 +37,6 @@ type Content = string | Uint8Array;
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const bytesOf = (content: Content) => (typeof content === 'string' ? utf8(content) : content);
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 function utf16le(text: string): Uint8Array {
   const out = new Uint8Array(text.length * 2);
@@ -1002,73 +993,28 @@ export async function makeHostileCorpus(): Promise<HostileSample[]> {
 
   // An honest-looking chart whose embedded workbook carries a VBA project: the package inside is
   // judged by the same rules as the upload, whatever the outer content types call it.
-  add(
-    'embedded-workbook-with-macros',
-    'docx',
-    REASON.macro,
-    buildZip(
-      docx({
-        body: inlineDrawing('Chart 1', `<a:graphicData uri="${NS.c}"><c:chart xmlns:c="${NS.c}" r:id="rId1"/></a:graphicData>`),
-        rels: [{ id: 'rId1', type: REL('chart'), target: 'charts/chart1.xml' }],
-        defaults: [['xlsx', CT.xlsx]],
-        overrides: [['/word/charts/chart1.xml', CT.chart]],
-        parts: [
-          ['word/charts/chart1.xml', CHART],
-          [
-            'word/charts/_rels/chart1.xml.rels',
-            relationships([{ id: 'rId1', type: REL('package'), target: '../embeddings/Microsoft_Excel_Worksheet.xlsx' }]),
-          ],
-          [
-            'word/embeddings/Microsoft_Excel_Worksheet.xlsx',
-            buildZip(
-              xlsx({
-                defaults: [['bin', CT.octet]],
-                rels: [{ id: 'rId9', type: MS_REL('vbaProject'), target: 'payload.bin' }],
-                parts: [['xl/payload.bin', noise(1024)]],
-              }),
-            ),
-          ],
-        ],
-      }),
-    ),
-  );
+  add('embedded-workbook-with-macros', 'docx', REASON.macro, docxWithChartWorkbook(macroWorkbook()));
   // The same with a DDE link in the embedded workbook.
   add(
     'embedded-workbook-with-dde',
     'docx',
     /DDE/,
-    buildZip(
-      docx({
-        body: inlineDrawing('Chart 1', `<a:graphicData uri="${NS.c}"><c:chart xmlns:c="${NS.c}" r:id="rId1"/></a:graphicData>`),
-        rels: [{ id: 'rId1', type: REL('chart'), target: 'charts/chart1.xml' }],
-        defaults: [['xlsx', CT.xlsx]],
-        overrides: [['/word/charts/chart1.xml', CT.chart]],
-        parts: [
-          ['word/charts/chart1.xml', CHART],
-          [
-            'word/charts/_rels/chart1.xml.rels',
-            relationships([{ id: 'rId1', type: REL('package'), target: '../embeddings/Microsoft_Excel_Worksheet.xlsx' }]),
+    docxWithChartWorkbook(
+      buildZip(
+        xlsx({
+          workbook: workbook(SHEET1, '<externalReferences><externalReference r:id="rId2"/></externalReferences>'),
+          overrides: [
+            ['/xl/externalLinks/externalLink1.xml', 'application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml'],
           ],
-          [
-            'word/embeddings/Microsoft_Excel_Worksheet.xlsx',
-            buildZip(
-              xlsx({
-                workbook: workbook(SHEET1, '<externalReferences><externalReference r:id="rId2"/></externalReferences>'),
-                overrides: [
-                  ['/xl/externalLinks/externalLink1.xml', 'application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml'],
-                ],
-                rels: [{ id: 'rId2', type: REL('externalLink'), target: 'externalLinks/externalLink1.xml' }],
-                parts: [
-                  [
-                    'xl/externalLinks/externalLink1.xml',
-                    `${XML}<externalLink xmlns="${NS.x}"><ddeLink ddeService="cmd" ddeTopic="/c calc"><ddeItems><ddeItem name="A0"/></ddeItems></ddeLink></externalLink>`,
-                  ],
-                ],
-              }),
-            ),
+          rels: [{ id: 'rId2', type: REL('externalLink'), target: 'externalLinks/externalLink1.xml' }],
+          parts: [
+            [
+              'xl/externalLinks/externalLink1.xml',
+              `${XML}<externalLink xmlns="${NS.x}"><ddeLink ddeService="cmd" ddeTopic="/c calc"><ddeItems><ddeItem name="A0"/></ddeItems></ddeLink></externalLink>`,
+            ],
           ],
-        ],
-      }),
+        }),
+      ),
     ),
   );
 
@@ -1099,13 +1045,7 @@ export async function makeHostileCorpus(): Promise<HostileSample[]> {
   // An embedded workbook with a VBA project whose deflate stream yields "PK" alone first: the
   // sniff for PK\3\4 only looks at the first inflated chunk, so the package is never opened.
   {
-    const macroWorkbook = buildZip(
-      xlsx({
-        defaults: [['bin', CT.octet]],
-        rels: [{ id: 'rId9', type: MS_REL('vbaProject'), target: 'payload.bin' }],
-        parts: [['xl/payload.bin', noise(1024)]],
-      }),
-    );
+    const macroBytes = macroWorkbook();
     add(
       'embedded-package-magic-split',
       'docx',
@@ -1126,8 +1066,8 @@ export async function makeHostileCorpus(): Promise<HostileSample[]> {
         }),
         {
           name: 'word/embeddings/Microsoft_Excel_Worksheet.xlsx',
-          data: macroWorkbook,
-          compressed: deflateFirstTwoBytesAlone(macroWorkbook),
+          data: macroBytes,
+          compressed: deflateFirstTwoBytesAlone(macroBytes),
         },
       ]),
     );
@@ -1326,6 +1266,35 @@ const CHART =
   '<c:valAx><c:axId val="2"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:axPos val="l"/><c:crossAx val="1"/></c:valAx>' +
   '</c:plotArea></c:chart><c:externalData r:id="rId1"><c:autoUpdate val="0"/></c:externalData></c:chartSpace>';
 
+/** A workbook carrying a VBA project, reached by its relationship only. */
+const macroWorkbook = () =>
+  buildZip(
+    xlsx({
+      defaults: [['bin', CT.octet]],
+      rels: [{ id: 'rId9', type: MS_REL('vbaProject'), target: 'payload.bin' }],
+      parts: [['xl/payload.bin', noise(1024)]],
+    }),
+  );
+
+/** A .docx with a chart whose data is the given workbook package, embedded as Word does it. */
+const docxWithChartWorkbook = (workbookPackage: Uint8Array) =>
+  buildZip(
+    docx({
+      body: inlineDrawing('Chart 1', `<a:graphicData uri="${NS.c}"><c:chart xmlns:c="${NS.c}" r:id="rId1"/></a:graphicData>`),
+      rels: [{ id: 'rId1', type: REL('chart'), target: 'charts/chart1.xml' }],
+      defaults: [['xlsx', CT.xlsx]],
+      overrides: [['/word/charts/chart1.xml', CT.chart]],
+      parts: [
+        ['word/charts/chart1.xml', CHART],
+        [
+          'word/charts/_rels/chart1.xml.rels',
+          relationships([{ id: 'rId1', type: REL('package'), target: '../embeddings/Microsoft_Excel_Worksheet.xlsx' }]),
+        ],
+        ['word/embeddings/Microsoft_Excel_Worksheet.xlsx', workbookPackage],
+      ],
+    }),
+  );
+
 export async function makeHonestTrickySamples(): Promise<HonestSample[]> {
   const honest = (name: string, bytes: Uint8Array): HonestSample => ({ name, filename: `${name}.docx`, bytes });
   return [
@@ -1346,25 +1315,7 @@ export async function makeHonestTrickySamples(): Promise<HonestSample[]> {
     // A UTF-8 byte order mark before the XML declaration: still UTF-8.
     honest('utf8-bom', buildZip(docx({ document: concat([new Uint8Array([0xef, 0xbb, 0xbf]), utf8(wordDocument(para('With a BOM')))]) }))),
     // A chart as Word embeds one: its data in a whole .xlsx package inside the .docx.
-    honest(
-      'embedded-chart',
-      buildZip(
-        docx({
-          body: inlineDrawing('Chart 1', `<a:graphicData uri="${NS.c}"><c:chart xmlns:c="${NS.c}" r:id="rId1"/></a:graphicData>`),
-          rels: [{ id: 'rId1', type: REL('chart'), target: 'charts/chart1.xml' }],
-          defaults: [['xlsx', CT.xlsx]],
-          overrides: [['/word/charts/chart1.xml', CT.chart]],
-          parts: [
-            ['word/charts/chart1.xml', CHART],
-            [
-              'word/charts/_rels/chart1.xml.rels',
-              relationships([{ id: 'rId1', type: REL('package'), target: '../embeddings/Microsoft_Excel_Worksheet.xlsx' }]),
-            ],
-            ['word/embeddings/Microsoft_Excel_Worksheet.xlsx', buildZip(xlsx())],
-          ],
-        }),
-      ),
-    ),
+    honest('embedded-chart', docxWithChartWorkbook(buildZip(xlsx()))),
     // A part name is a URI: a space is %20 in the ZIP name and in the target alike (not an unreserved character).
     honest(
       'percent-encoded-name',

@@ -1,4 +1,5 @@
 import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { concatBytes } from '../bytes';
 import { Refusal } from './zip';
 
 /**
@@ -102,7 +103,7 @@ export class XmlPart {
   write(bytes: Uint8Array): void {
     if (!this.started) {
       // A byte-order mark other than UTF-8's announces UTF-16 or UTF-32.
-      const head = this.pendingBomCheck.length ? concatBytes(this.pendingBomCheck, bytes) : bytes;
+      const head = this.pendingBomCheck.length ? concatBytes([this.pendingBomCheck, bytes]) : bytes;
       if (head.length < 4 && !this.closing) {
         this.pendingBomCheck = head.slice();
         return;
@@ -155,11 +156,4 @@ export class XmlPart {
       if (error !== ROOT_IS_ENOUGH) throw error;
     }
   }
-}
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

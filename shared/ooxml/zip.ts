@@ -1,3 +1,4 @@
+import { concatBytes } from '../bytes';
 import { crc32 } from './crc32';
 
 /**
@@ -511,7 +512,7 @@ class StreamBytes {
     }
     const { done, value } = result;
     if (done) return false;
-    this.pending = this.pending.length === 0 ? value : concat(this.pending, value);
+    this.pending = this.pending.length === 0 ? value : concatBytes([this.pending, value]);
     return true;
   }
 
@@ -541,11 +542,4 @@ class StreamBytes {
   async cancel(): Promise<void> {
     await this.reader.cancel().catch(() => undefined);
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
