@@ -1,5 +1,5 @@
+import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
@@ -7,6 +7,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv, Deps } from '../shared/api/context';
 import { TAGS } from '../shared/api/contract';
+import type { Services } from '../shared/api/deps';
 import { isDatabaseUnavailable } from '../shared/db/errors';
 import { ApiError, DependencyError, dependencyUnavailable } from '../shared/errors';
 import { describeError } from '../shared/log';
@@ -18,6 +19,11 @@ export { DOCS_SCRIPT_ASSET } from './portal';
 
 export interface AppOptions {
   assets?: AssetFetcher;
+  /**
+   * Dependencies made per request (Workers: the database and storage clients, which must not be
+   * shared between requests there). Without it, every request gets the `deps` the app was made with.
+   */
+  depsFor?: (c: Context<AppEnv>) => Deps;
 }
 
 function toApiError(error: unknown): ApiError {
@@ -50,8 +56,12 @@ export function describeApi(api: ApiType, serverUrl: string) {
   });
 }
 
-/** The one app factory: both runtime entries call it with the dependencies they built. */
-export function createApp(deps: Deps, options: AppOptions = {}) {
+/**
+ * The one app factory: both runtime entries call it with the dependencies they built, once per
+ * process (Node) or isolate (Workers); `deps` here serves what does not change between requests
+ * (configuration, logging).
+ */
+export function createApp(deps: Deps | Services, options: AppOptions = {}) {
   const app = new Hono<AppEnv>();
   const api = createApi();
   const production = deps.config.environment === 'production';
@@ -62,20 +72,21 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   };
 
   app.use(requestId());
-  // One structured line per request. The route pattern, never the path: a download link's path
-  // is its token. No header, query or body is logged.
-  app.use(async (c, next) => {
-    const started = Date.now();
-    await next();
-    deps.log('info', {
-      event: 'request',
-      requestId: c.get('requestId'),
-      method: c.req.method,
-      route: c.req.routePath,
-      status: c.res.status,
-      ms: Date.now() - started,
+  // One structured line per request (at `info`; other levels skip the wrapper entirely). The route
+  // pattern, never the path: a download link's path is its token. No header, query or body is logged.
+  if (deps.config.logLevel === 'info')
+    app.use(async (c, next) => {
+      const started = Date.now();
+      await next();
+      deps.log('info', {
+        event: 'request',
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        route: c.req.routePath,
+        status: c.res.status,
+        ms: Date.now() - started,
+      });
     });
-  });
   if (deps.config.corsOrigins.length > 0) {
     // Only the origins the operator lists; credentials are bearer tokens, never cookies.
     app.use(
@@ -98,23 +109,10 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
     }),
   );
   app.use(async (c, next) => {
-    c.set('deps', deps);
+    c.set('deps', options.depsFor ? options.depsFor(c) : (deps as Deps));
     c.set('apiDocument', document);
     await next();
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
-      onError: () => {
-        // The rest of the body is never read, so the connection cannot carry another request:
-        // say so, or a keep-alive client sends its next request into a socket about to close.
-        throw new ApiError(413, 'payload_too_large', `The request body is larger than ${deps.config.maxBodyBytes} bytes.`, {
-          headers: { Connection: 'close' },
-        });
-      },
-    }),
-  );
 
   app.route('/', api);
   servePortal(app, options.assets, new URL(deps.config.storage.endpoint).origin);

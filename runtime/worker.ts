@@ -50,6 +50,8 @@ function prepare(env: WorkerEnv): Isolate | { problems: string[] } {
   return isolate;
 }
 
+let app: ReturnType<typeof createApp> | undefined;
+
 const depsFor = ({ config, services }: Isolate) =>
   createDeps(services, createClient({ url: config.database.url, authToken: config.database.authToken }));
 
@@ -71,7 +73,10 @@ export default {
   fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Response | Promise<Response> {
     const prepared = prepare(env);
     if ('problems' in prepared) return misconfigured(prepared.problems);
-    return createApp(depsFor(prepared), env.ASSETS ? { assets: env.ASSETS } : {}).fetch(request, env, ctx);
+    // The app (routes, validators, middleware) is built once per isolate; only the clients are
+    // made per request.
+    app ??= createApp(prepared.services, { ...(env.ASSETS ? { assets: env.ASSETS } : {}), depsFor: () => depsFor(prepared) });
+    return app.fetch(request, env, ctx);
   },
 
   /** The cron trigger (wrangler.toml [triggers]): the same sweep as `npm run sweep`. */

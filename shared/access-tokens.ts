@@ -26,7 +26,14 @@ export interface AccessTokenIssuer {
 }
 
 export function createAccessTokens(options: { secret: string; issuer: string; audience: string; ttlSeconds: number }): AccessTokenIssuer {
-  const key = new TextEncoder().encode(options.secret);
+  const secret = new TextEncoder().encode(options.secret);
+  // Imported once and kept as a value (never as a pending promise, which workerd would not let
+  // another request await): jose would otherwise import the raw secret on every call.
+  let cryptoKey: CryptoKey | undefined;
+  const key = async () => {
+    cryptoKey ??= await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    return cryptoKey;
+  };
   return {
     async issue(user, now) {
       const iat = now.getTime() / 1000;
@@ -38,12 +45,12 @@ export function createAccessTokens(options: { secret: string; issuer: string; au
         .setIssuedAt(iat)
         .setExpirationTime(Math.floor(iat) + options.ttlSeconds)
         .setJti(crypto.randomUUID())
-        .sign(key);
+        .sign(await key());
       return { token, expiresIn: options.ttlSeconds };
     },
     async verify(token, now) {
       try {
-        const { payload } = await jwtVerify(token, key, {
+        const { payload } = await jwtVerify(token, await key(), {
           algorithms: [ACCESS_TOKEN_ALG],
           typ: ACCESS_TOKEN_TYP,
           issuer: options.issuer,

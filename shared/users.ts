@@ -1,4 +1,4 @@
-import { eq, or } from 'drizzle-orm';
+import { eq, or, sql } from 'drizzle-orm';
 import type { Database } from './db/client';
 import { type Role, type UserRow, users } from './db/schema';
 import { causes } from './error-chain';
@@ -20,8 +20,18 @@ export const toPublicUser = (row: UserRow): PublicUser => ({
   createdAt: row.createdAt.toISOString(),
 });
 
+const prepareFindById = (db: Database) => db.query.users.findFirst({ where: eq(users.id, sql.placeholder('id')) }).prepare();
+/** Built once per database (drizzle would otherwise rebuild the query on every request's guard). */
+const findByIdQueries = new WeakMap<Database, ReturnType<typeof prepareFindById>>();
+
+/** The user behind an access token: read on every authenticated request, so it is prepared once. */
 export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {
-  return db.query.users.findFirst({ where: eq(users.id, id) });
+  let query = findByIdQueries.get(db);
+  if (!query) {
+    query = prepareFindById(db);
+    findByIdQueries.set(db, query);
+  }
+  return query.execute({ id });
 }
 
 /** `login` is a username or an email; both are stored lower-case. */

@@ -2,7 +2,7 @@ import type { RouteConfig } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { ErrorCode } from '../errors';
 import { type Access, guard } from './guard';
-import { requireJson } from './validation';
+import { limitBody, requireJson } from './validation';
 
 /**
  * The pieces every endpoint's `createRoute` is written with, so that one declaration validates
@@ -64,7 +64,7 @@ export const jsonBody = <S extends z.ZodType>(schema: S) => ({ content: { 'appli
  * runs before validation, and the document says the same.
  */
 export const access = (who: Access, options: { jsonBody?: boolean } = {}) => ({
-  middleware: options.jsonBody ? [guard(who), requireJson] : [guard(who)],
+  middleware: options.jsonBody ? [limitBody, guard(who), requireJson] : [guard(who)],
   security: who === 'public' ? [] : [{ bearerAuth: [] }],
   ...(who === 'ops' || who === 'client' ? { 'x-required-role': who } : {}),
 });

@@ -1,8 +1,9 @@
 import type { Hook } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
 import { ApiError, notFound } from '../errors';
-import type { AppEnv } from './context';
+import { type AppEnv, deps } from './context';
 
 /** A zod failure as the API reports it: 400 `validation_failed`, each field named in `errors`. */
 export function validationError(error: z.core.$ZodError): ApiError {
@@ -46,4 +47,30 @@ export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
     throw new ApiError(400, 'malformed_json', 'The body is not valid JSON.');
   }
   return next();
+};
+
+const bodyLimits = new Map<number, MiddlewareHandler<AppEnv>>();
+
+/**
+ * The body size limit, on the routes that take a body, before anything reads it (a body sent in
+ * chunks without Content-Length is counted as it arrives). Routes without one never read a body,
+ * so they pay nothing for this.
+ */
+export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
+  const maxSize = deps(c).config.maxBodyBytes;
+  let limit = bodyLimits.get(maxSize);
+  if (!limit) {
+    limit = bodyLimit({
+      maxSize,
+      onError: () => {
+        // The rest of the body is never read, so the connection cannot carry another request:
+        // say so, or a keep-alive client sends its next request into a socket about to close.
+        throw new ApiError(413, 'payload_too_large', `The request body is larger than ${maxSize} bytes.`, {
+          headers: { Connection: 'close' },
+        });
+      },
+    });
+    bodyLimits.set(maxSize, limit);
+  }
+  return limit(c, next);
 };
