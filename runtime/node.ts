@@ -19,10 +19,19 @@ import type { Config } from '../shared/config';
  */
 export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps & { close(): void } {
   protectDatabaseFile(config.database.url);
-  const client = createClient({ url: config.database.url, authToken: config.database.authToken });
-  if (config.database.url.startsWith('file:')) {
-    // Per connection: in WAL mode NORMAL stays durable across crashes of the process; and a
-    // writer (npm run sweep, ops:create) makes others wait briefly instead of failing.
+  const embedded = config.database.url.startsWith('file:');
+  const client = createClient({
+    url: config.database.url,
+    authToken: config.database.authToken,
+    // The embedded client opens a new connection whenever two calls overlap, and a pragma set
+    // on one connection does not reach the next. Its calls run synchronously, so one connection
+    // loses nothing, and every statement then runs under the pragmas below. The busy timeout is
+    // also given to the client, which applies it to any connection it opens.
+    ...(embedded ? { concurrency: 1, timeout: 5000 } : {}),
+  });
+  if (embedded) {
+    // In WAL mode NORMAL stays durable across crashes of the process; and a writer (npm run
+    // sweep, ops:create) makes others wait briefly instead of failing.
     void client.executeMultiple('pragma synchronous = normal; pragma busy_timeout = 5000;').catch(() => undefined);
   }
   const services = createServices(config, {

@@ -1,5 +1,6 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { AwsClient } from 'aws4fetch';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeDeps, listenApi, type RunningServer } from '../runtime/node';
 import { loadConfig } from '../shared/config';
@@ -273,6 +274,25 @@ describe('the Node HTTP server', () => {
       expect((await send('GET', '/api/health')).status).toBe(200);
     } finally {
       agent.destroy();
+    }
+  });
+});
+
+describe('the embedded database connection', () => {
+  it('runs every statement under the connection pragmas, however many overlap', async () => {
+    const deps = createNodeDeps(stack.config);
+    try {
+      // Overlapping calls once opened extra connections that never saw the pragmas.
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          deps.db.all<{ synchronous: number; timeout: number }>(
+            sql`select (select synchronous from pragma_synchronous) as synchronous, (select timeout from pragma_busy_timeout) as timeout`,
+          ),
+        ),
+      );
+      expect(answers.map(([row]) => row)).toEqual(Array.from({ length: 20 }, () => ({ synchronous: 1, timeout: 5000 })));
+    } finally {
+      deps.close();
     }
   });
 });
