@@ -46,10 +46,15 @@ export async function deriveLinkKey(secret: string): Promise<Uint8Array> {
 }
 
 export function createLinkTokens(options: { secret: string; ttlSeconds: number }): LinkTokens {
-  // Cached as bytes, never as a shared promise: on Workers a promise made in one request must not
-  // be awaited by another. Two first requests may each derive it; the result is the same.
-  let derived: Uint8Array | undefined;
-  const key = async () => (derived ??= await deriveLinkKey(options.secret));
+  // Derived and imported once, and cached as a value, never as a shared promise: on Workers a
+  // promise made in one request must not be awaited by another. Two first requests may each
+  // derive it; the result is the same. As a CryptoKey, jose does not import it on every call.
+  let derived: CryptoKey | undefined;
+  const key = async () =>
+    (derived ??= await crypto.subtle.importKey('raw', (await deriveLinkKey(options.secret)) as Uint8Array<ArrayBuffer>, 'AES-GCM', false, [
+      'encrypt',
+      'decrypt',
+    ]));
   const claimsOf = (payload: Record<string, unknown>): LinkClaims | null =>
     typeof payload.fid === 'string' && typeof payload.sub === 'string' && typeof payload.exp === 'number'
       ? { fileId: payload.fid, clientId: payload.sub, expiresAt: new Date(payload.exp * 1000) }
