@@ -3,12 +3,13 @@
  * generated secrets, migrations, the S3-protocol server with its bucket, and the API.
  *
  * Environment overrides: PORT (API, default 3000), STORAGE_PORT (default 9000),
- * DATA_DIR (default .data), and any setting of shared/config.ts except the generated secrets.
+ * DATA_DIR (default .data), NODE_WORKERS (API processes behind the one port, default 1), and
+ * any setting of shared/config.ts except the generated secrets.
  */
 import path from 'node:path';
 import { PortInUseError } from '../runtime/node';
 import { ConfigError } from '../shared/config';
-import { PROJECT_ROOT, startLocalStack } from './lib/local-stack';
+import { PROJECT_ROOT, startClusteredStack, startLocalStack } from './lib/local-stack';
 
 // What the service creates (the database and its -wal/-shm, stored objects, secrets) is for this
 // user only, whatever the shell's umask; the database file is 0600 even without this.
@@ -25,23 +26,38 @@ const port = (name: string, fallback: number) => {
   return value;
 };
 
+/** NODE_WORKERS: how many API processes share the port (node:cluster); 1 runs the API in this process. */
+const workers = (() => {
+  const raw = process.env.NODE_WORKERS;
+  if (raw === undefined || raw === '') return 1;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 256) {
+    console.error(`NODE_WORKERS must be a whole number of API processes (1–256), got "${raw}".`);
+    process.exit(1);
+  }
+  return value;
+})();
+
 const dataDir = path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data');
-const { PORT: _port, STORAGE_PORT: _storagePort, DATA_DIR: _dataDir, ...env } = process.env;
+const { PORT: _port, STORAGE_PORT: _storagePort, DATA_DIR: _dataDir, NODE_WORKERS: _workers, ...env } = process.env;
 
 try {
-  const stack = await startLocalStack({
+  const options = {
     dataDir,
     apiPort: port('PORT', 3000),
     storagePort: port('STORAGE_PORT', 9000),
     env: { ...env, ENVIRONMENT: env.ENVIRONMENT === 'test' ? 'test' : 'development' },
-  });
+  };
+  const stack = workers > 1 ? await startClusteredStack({ ...options, workers }) : await startLocalStack(options);
+  const processes =
+    'apiPids' in stack ? `\n  API processes   ${workers} behind one port (node:cluster; pids ${stack.apiPids().join(', ')})` : '';
   console.log(`Secure file sharing is running (data in ${path.relative(process.cwd(), dataDir) || '.'}/).
 
   Web portal      ${stack.apiUrl}/
   API             ${stack.apiUrl}/api
   API reference   ${stack.apiUrl}/api/docs
   Health          ${stack.apiUrl}/api/health
-  Object storage  ${stack.storageUrl} (bucket "${stack.config.storage.bucket}", S3 protocol, signatures checked)
+  Object storage  ${stack.storageUrl} (bucket "${stack.config.storage.bucket}", S3 protocol, signatures checked)${processes}
 
 Create the first ops user in another terminal:
   npm run ops:create -- --username alice --email alice@example.com

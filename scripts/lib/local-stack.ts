@@ -1,6 +1,8 @@
+import cluster, { type Worker } from 'node:cluster';
+import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assertPortFree, createNodeDeps, listenApi } from '../../runtime/node';
+import { assertPortFree, createNodeDeps, listenApi, PortInUseError } from '../../runtime/node';
 import type { Clock } from '../../shared/clock';
 import { type Config, loadConfig } from '../../shared/config';
 import { ensureDataDir, type LocalSecrets, migrateDatabase } from './data-dir';
@@ -35,6 +37,25 @@ export function localEnv(options: {
     S3_SECRET_ACCESS_KEY: options.secrets.storageSecretAccessKey,
     JWT_SECRET: options.secrets.jwtSecret,
     LINK_SECRET: options.secrets.linkSecret,
+  };
+}
+
+/** The local configuration with the caller's overrides, except that what the stack owns is kept. */
+function stackEnv(local: Parameters<typeof localEnv>[0], extra: Record<string, string | undefined> | undefined) {
+  const own = localEnv(local);
+  return {
+    ...own,
+    ...extra,
+    ...pick(own, [
+      'DATABASE_URL',
+      'S3_ENDPOINT',
+      'S3_BUCKET',
+      'S3_REGION',
+      'S3_ACCESS_KEY_ID',
+      'S3_SECRET_ACCESS_KEY',
+      'JWT_SECRET',
+      'LINK_SECRET',
+    ]),
   };
 }
 
@@ -81,21 +102,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let storage = await startStorageServer(storageOptions);
   let storageUp = true;
   try {
-    const local = localEnv({ dataDir, secrets, storageUrl: storage.url, apiPort: options.apiPort, bucket });
-    const env = {
-      ...local,
-      ...options.env,
-      ...pick(local, [
-        'DATABASE_URL',
-        'S3_ENDPOINT',
-        'S3_BUCKET',
-        'S3_REGION',
-        'S3_ACCESS_KEY_ID',
-        'S3_SECRET_ACCESS_KEY',
-        'JWT_SECRET',
-        'LINK_SECRET',
-      ]),
-    };
+    const env = stackEnv({ dataDir, secrets, storageUrl: storage.url, apiPort: options.apiPort, bucket }, options.env);
     let config = loadConfig(env);
     let deps = createNodeDeps(config, options.clock);
     let api = await listenApi(deps, LOOPBACK, options.apiPort);
@@ -134,6 +141,154 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     };
   } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}
+
+/** What an API process answers about itself (the benchmark's witness that each one served). */
+export interface ApiProcessStats {
+  pid: number;
+  rss: number;
+  bytesReceived: number;
+}
+
+export interface ClusteredStack extends Omit<LocalStack, 'apiBytesReceived' | 'stopStorage' | 'restartStorage'> {
+  /** The API processes' ids, in the order they started. */
+  apiPids(): number[];
+  apiStats(): Promise<ApiProcessStats[]>;
+}
+
+/** The messages between the primary and an API process (scripts/lib/api-process.ts). */
+export type ToApiProcess =
+  | { type: 'start'; env: Record<string, string | undefined>; host: string; port: number }
+  | { type: 'stats' }
+  | { type: 'stop' };
+export type FromApiProcess =
+  | { type: 'hello' }
+  | { type: 'listening'; port: number }
+  | { type: 'failed'; message: string; portInUse: boolean }
+  | ({ type: 'stats' } & ApiProcessStats);
+
+const API_PROCESS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'api-process.ts');
+
+/** A free port on loopback, for when the API processes must all know it (its public URL) before listening. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, LOOPBACK, () => resolve());
+  });
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/**
+ * The local default with `workers` API processes behind one port (node:cluster, which hands each
+ * new connection to the next process). This process, the primary, prepares the data folder, runs
+ * the migrations and the storage server once; each API process builds its own dependencies
+ * (its own database connections) and serves the same app. The functions keep no state between
+ * requests, so any process may answer any request.
+ */
+export async function startClusteredStack(options: LocalStackOptions & { workers: number }): Promise<ClusteredStack> {
+  if (options.clock) throw new Error('A clock cannot be shared with other processes.');
+  const dataDir = path.resolve(options.dataDir);
+  const secrets = await ensureDataDir(dataDir);
+  const databaseUrl = `file:${path.join(dataDir, 'app.db')}`;
+  await migrateDatabase(databaseUrl);
+  await assertPortFree(LOOPBACK, options.apiPort, 'API');
+  const apiPort = options.apiPort === 0 ? await freePort() : options.apiPort;
+
+  const bucket = options.env?.S3_BUCKET ?? 'files';
+  const storage = await startStorageServer({
+    directory: path.join(dataDir, 'objects'),
+    host: LOOPBACK,
+    port: options.storagePort,
+    bucket,
+    accessKeyId: secrets.storageAccessKeyId,
+    secretAccessKey: secrets.storageSecretAccessKey,
+  });
+  const workers: Worker[] = [];
+  let stopping = false;
+  const stopWorkers = () =>
+    Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            const kill = setTimeout(() => worker.kill('SIGKILL'), 5000);
+            worker.once('exit', () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            if (worker.isConnected()) worker.send({ type: 'stop' } satisfies ToApiProcess);
+            else worker.kill('SIGTERM');
+          }),
+      ),
+    );
+  try {
+    const env = stackEnv({ dataDir, secrets, storageUrl: storage.url, apiPort, bucket }, options.env);
+    const config = loadConfig(env); // a configuration error is reported once, here
+    cluster.setupPrimary({ exec: API_PROCESS, execArgv: process.execArgv });
+    const started = (worker: Worker) =>
+      new Promise<void>((resolve, reject) => {
+        const exited = (code: number | null, signal: string | null) =>
+          reject(new Error(`API process ${worker.process.pid} exited (${signal ?? code}) before listening.`));
+        worker.once('exit', exited);
+        worker.on('message', (message: FromApiProcess) => {
+          if (message.type === 'hello') worker.send({ type: 'start', env, host: LOOPBACK, port: apiPort } satisfies ToApiProcess);
+          else if (message.type === 'listening') {
+            worker.off('exit', exited);
+            resolve();
+          } else if (message.type === 'failed') {
+            worker.off('exit', exited);
+            reject(message.portInUse ? new PortInUseError(LOOPBACK, apiPort, 'API') : new Error(message.message));
+          }
+        });
+      });
+    for (let i = 0; i < options.workers; i++) workers.push(cluster.fork());
+    await Promise.all(workers.map(started));
+    for (const worker of workers)
+      worker.on('exit', (code, signal) => {
+        if (stopping) return;
+        const left = workers.filter((w) => !w.isDead()).length;
+        console.error(`API process ${worker.process.pid} exited (${signal ?? code}); ${left} of ${options.workers} left.`);
+      });
+    const apiUrl = `http://${LOOPBACK}:${apiPort}`;
+    return {
+      config,
+      apiUrl,
+      storageUrl: storage.url,
+      secrets,
+      databaseUrl,
+      apiPids: () => workers.map((w) => w.process.pid ?? 0),
+      apiStats: () =>
+        Promise.all(
+          workers
+            .filter((w) => !w.isDead())
+            .map(
+              (worker) =>
+                new Promise<ApiProcessStats>((resolve) => {
+                  const reply = (message: FromApiProcess) => {
+                    if (message.type !== 'stats') return;
+                    worker.off('message', reply);
+                    resolve({ pid: message.pid, rss: message.rss, bytesReceived: message.bytesReceived });
+                  };
+                  worker.on('message', reply);
+                  worker.send({ type: 'stats' } satisfies ToApiProcess);
+                }),
+            ),
+        ),
+      async stop() {
+        stopping = true;
+        await stopWorkers();
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    stopping = true;
+    await stopWorkers();
     await storage.close();
     throw error;
   }
