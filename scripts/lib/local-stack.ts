@@ -83,13 +83,17 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+/**
+ * What every local stack does first, whether one process serves the API or several: the data
+ * folder and its secrets, the migrations, a check that the API port is free, and where the
+ * storage server keeps its objects and which credentials it accepts.
+ */
+async function prepareLocalStack(options: LocalStackOptions) {
   const dataDir = path.resolve(options.dataDir);
   const secrets = await ensureDataDir(dataDir);
   const databaseUrl = `file:${path.join(dataDir, 'app.db')}`;
   await migrateDatabase(databaseUrl);
   await assertPortFree(LOOPBACK, options.apiPort, 'API');
-
   const bucket = options.env?.S3_BUCKET ?? 'files';
   const storageOptions = {
     directory: path.join(dataDir, 'objects'),
@@ -99,6 +103,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     accessKeyId: secrets.storageAccessKeyId,
     secretAccessKey: secrets.storageSecretAccessKey,
   };
+  return { dataDir, secrets, databaseUrl, bucket, storageOptions };
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const { dataDir, secrets, databaseUrl, bucket, storageOptions } = await prepareLocalStack(options);
   let storage = await startStorageServer(storageOptions);
   let storageUp = true;
   try {
@@ -193,22 +202,9 @@ async function freePort(): Promise<number> {
  */
 export async function startClusteredStack(options: LocalStackOptions & { workers: number }): Promise<ClusteredStack> {
   if (options.clock) throw new Error('A clock cannot be shared with other processes.');
-  const dataDir = path.resolve(options.dataDir);
-  const secrets = await ensureDataDir(dataDir);
-  const databaseUrl = `file:${path.join(dataDir, 'app.db')}`;
-  await migrateDatabase(databaseUrl);
-  await assertPortFree(LOOPBACK, options.apiPort, 'API');
+  const { dataDir, secrets, databaseUrl, bucket, storageOptions } = await prepareLocalStack(options);
   const apiPort = options.apiPort === 0 ? await freePort() : options.apiPort;
-
-  const bucket = options.env?.S3_BUCKET ?? 'files';
-  const storage = await startStorageServer({
-    directory: path.join(dataDir, 'objects'),
-    host: LOOPBACK,
-    port: options.storagePort,
-    bucket,
-    accessKeyId: secrets.storageAccessKeyId,
-    secretAccessKey: secrets.storageSecretAccessKey,
-  });
+  const storage = await startStorageServer(storageOptions);
   const workers: Worker[] = [];
   let stopping = false;
   const stopWorkers = () =>
