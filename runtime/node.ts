@@ -12,6 +12,7 @@ import { createDeps, createServices } from '../shared/api/deps';
 import { type Clock, systemClock } from '../shared/clock';
 import { COMMON_PASSWORDS_ASSET } from '../shared/common-passwords';
 import type { Config } from '../shared/config';
+import { nativeRunner } from './node-sql';
 
 /**
  * The Node entry: builds the dependencies for Node (embedded libSQL file, or a libSQL server
@@ -20,6 +21,7 @@ import type { Config } from '../shared/config';
 export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps & { close(): void } {
   protectDatabaseFile(config.database.url);
   const embedded = config.database.url.startsWith('file:');
+  const file = databaseFilePath(config.database.url);
   const client = createClient({
     url: config.database.url,
     authToken: config.database.authToken,
@@ -48,7 +50,16 @@ export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps
       return env?.incoming?.socket?.remoteAddress ?? 'unknown';
     },
   });
-  return { ...createDeps(services, client), close: () => client.close() };
+  // The prepared hot queries run on native statements held by a second connection to the file;
+  // for a libSQL server they go through the client, as on Workers.
+  const runner = embedded && file ? nativeRunner(file, { busyTimeoutMs: 5000 }) : undefined;
+  return {
+    ...createDeps(services, client, runner),
+    close: () => {
+      runner?.close();
+      client.close();
+    },
+  };
 }
 
 /** The file a `file:` database URL names (as @libsql/core parses it), or undefined for any other URL. */

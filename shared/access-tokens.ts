@@ -12,6 +12,8 @@ import type { Role } from './db/schema';
 export const ACCESS_TOKEN_ALG = 'HS256';
 export const ACCESS_TOKEN_TYP = 'at+jwt';
 const CLOCK_SKEW_SECONDS = 5;
+/** How many verified tokens an instance remembers (about 1 KiB each). */
+const VERIFIED_CACHE_SIZE = 2048;
 
 export interface AccessTokenClaims {
   userId: string;
@@ -34,6 +36,24 @@ export function createAccessTokens(options: { secret: string; issuer: string; au
     cryptoKey ??= await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
     return cryptoKey;
   };
+  // Never older than the lifetime we issue, whatever its exp says, and never from the future
+  // (beyond clock skew between instances). Checked in ms: jose's maxTokenAge floors "now".
+  const isCurrent = (issuedAt: Date, expiresAt: Date, now: Date) => {
+    const ageSeconds = (now.getTime() - issuedAt.getTime()) / 1000;
+    return now < expiresAt && ageSeconds <= options.ttlSeconds && ageSeconds >= -CLOCK_SKEW_SECONDS;
+  };
+  /*
+   * Tokens whose signature and claims were verified, by their exact text: a client sends the same
+   * token on every request for its lifetime, and the HMAC and the claims parse are then skipped.
+   * Only a token that passed every check is kept, its expiry and age are checked again on every
+   * use, and revocation is never cached (the guard reads the user on every request). Bounded, and
+   * the oldest entry goes first. Per process or isolate: nothing is shared or persisted.
+   */
+  const verified = new Map<string, { claims: AccessTokenClaims; expiresAt: Date }>();
+  const remember = (token: string, entry: { claims: AccessTokenClaims; expiresAt: Date }) => {
+    if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
+    verified.set(token, entry);
+  };
   return {
     async issue(user, now) {
       const iat = now.getTime() / 1000;
@@ -49,6 +69,12 @@ export function createAccessTokens(options: { secret: string; issuer: string; au
       return { token, expiresIn: options.ttlSeconds };
     },
     async verify(token, now) {
+      const known = verified.get(token);
+      if (known) {
+        if (isCurrent(known.claims.issuedAt, known.expiresAt, now)) return known.claims;
+        verified.delete(token);
+        return null;
+      }
       try {
         const { payload } = await jwtVerify(token, await key(), {
           algorithms: [ACCESS_TOKEN_ALG],
@@ -67,11 +93,11 @@ export function createAccessTokens(options: { secret: string; issuer: string; au
         ) {
           return null;
         }
-        // Never older than the lifetime we issue, whatever its exp says, and never from the future
-        // (beyond clock skew between instances). Checked here in ms: jose's maxTokenAge floors "now".
-        const ageSeconds = now.getTime() / 1000 - payload.iat;
-        if (ageSeconds > options.ttlSeconds || ageSeconds < -CLOCK_SKEW_SECONDS) return null;
-        return { userId: payload.sub, role, issuedAt: new Date(payload.iat * 1000) };
+        const claims: AccessTokenClaims = { userId: payload.sub, role: role as Role, issuedAt: new Date(payload.iat * 1000) };
+        const expiresAt = new Date((payload.exp as number) * 1000);
+        if (!isCurrent(claims.issuedAt, expiresAt, now)) return null;
+        remember(token, { claims, expiresAt });
+        return claims;
       } catch (error) {
         if (error instanceof errors.JOSEError) return null;
         throw error;

@@ -1,10 +1,16 @@
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { Database } from './db/client';
+import { param, preparedRun, type SqlRunner } from './db/prepared';
 import { downloads, users } from './db/schema';
 
-/** The audit: one row per completed link redemption. */
-export async function recordDownload(db: Database, input: { fileId: string; userId: string; at: Date }): Promise<void> {
-  await db.insert(downloads).values({ id: crypto.randomUUID(), ...input });
+const insertDownload = preparedRun(
+  'insertDownload',
+  sql`insert into ${downloads} (${sql.identifier(downloads.id.name)}, ${sql.identifier(downloads.fileId.name)}, ${sql.identifier(downloads.userId.name)}, ${sql.identifier(downloads.at.name)}) values (${param('id')}, ${param('fileId')}, ${param('userId')}, ${param('at')})`,
+);
+
+/** The audit: one row per completed link redemption (prepared: every redemption writes one). */
+export async function recordDownload(runner: SqlRunner, input: { fileId: string; userId: string; at: Date }): Promise<void> {
+  await insertDownload.run(runner, { id: crypto.randomUUID(), ...input });
 }
 
 export async function listDownloads(db: Database, fileId: string, limit: number) {

@@ -1,7 +1,8 @@
-import { type AnyColumn, and, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, eq, getTableColumns, inArray, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { type Cursor, encodeCursor } from './cursor';
 import type { Database } from './db/client';
+import { param, preparedSelect, preparedSelectSql, type SqlRunner } from './db/prepared';
 import { type FileRow, type FileStatus, fileGrants, files, type Role, users } from './db/schema';
 
 /**
@@ -56,16 +57,11 @@ const withUploader = { ...getTableColumns(files), uploaderUsername: users.userna
 const seesEveryFile = (viewer: Viewer) => viewer.role === 'ops';
 const isReady = (file: { status: AnyColumn }) => sql`${file.status} = 'ready'`;
 const isSharedWithAllClients = (file: { sharedWithAllClients: AnyColumn }) => sql`${file.sharedWithAllClients} = 1`;
-const isGrantedTo = (grant: { userId: AnyColumn }, clientId: string) => sql`${grant.userId} = ${clientId}`;
+const isGrantedTo = (grant: { userId: AnyColumn }, clientId: SQLWrapper) => sql`${grant.userId} = ${clientId}`;
 
-/** The rule as a condition on `files`: none for ops, who see every file. */
-function visibleTo(viewer: Viewer): SQL | undefined {
-  if (seesEveryFile(viewer)) return undefined;
-  return and(
-    isReady(files),
-    sql`(${isSharedWithAllClients(files)} or exists (select 1 from ${fileGrants} where ${fileGrants.fileId} = ${files.id} and ${isGrantedTo(fileGrants, viewer.id)}))`,
-  );
-}
+/** The rule as a condition on `files` for a client, whose id is the `viewerId` parameter. */
+const visibleToClient = (): SQL =>
+  sql`${isReady(files)} and (${isSharedWithAllClients(files)} or exists (select 1 from ${fileGrants} where ${fileGrants.fileId} = ${files.id} and ${isGrantedTo(fileGrants, param('viewerId'))}))`;
 
 export async function insertPendingFile(
   db: Database,
@@ -76,21 +72,31 @@ export async function insertPendingFile(
   return full;
 }
 
+/*
+ * The queries every file request runs, prepared once (db/prepared.ts): the same SQL on both
+ * runtimes, run by the runtime's SqlRunner.
+ */
+const fileById = preparedSelect('fileById', withUploader, (q) =>
+  q
+    .from(files)
+    .innerJoin(users, eq(users.id, files.uploadedBy))
+    .where(eq(files.id, param('id'))),
+);
+const visibleFileById = preparedSelect('visibleFileById', withUploader, (q) =>
+  q
+    .from(files)
+    .innerJoin(users, eq(users.id, files.uploadedBy))
+    .where(and(eq(files.id, param('id')), visibleToClient())),
+);
+
 /** Any file, for ops. */
-export async function findFile(db: Database, id: string): Promise<FileWithUploader | undefined> {
-  const [row] = await db.select(withUploader).from(files).innerJoin(users, eq(users.id, files.uploadedBy)).where(eq(files.id, id)).limit(1);
-  return row;
+export function findFile(runner: SqlRunner, id: string): Promise<FileWithUploader | undefined> {
+  return fileById.first(runner, { id });
 }
 
 /** The file as the viewer may see it; undefined (→ 404) for anything a client may not see. */
-export async function findVisibleFile(db: Database, id: string, viewer: Viewer): Promise<FileWithUploader | undefined> {
-  const [row] = await db
-    .select(withUploader)
-    .from(files)
-    .innerJoin(users, eq(users.id, files.uploadedBy))
-    .where(and(eq(files.id, id), visibleTo(viewer)))
-    .limit(1);
-  return row;
+export function findVisibleFile(runner: SqlRunner, id: string, viewer: Viewer): Promise<FileWithUploader | undefined> {
+  return seesEveryFile(viewer) ? fileById.first(runner, { id }) : visibleFileById.first(runner, { id, viewerId: viewer.id });
 }
 
 /**
@@ -99,30 +105,16 @@ export async function findVisibleFile(db: Database, id: string, viewer: Viewer):
  * shared with all clients; files granted to it), each limited, then merged.
  */
 export async function listFiles(
-  db: Database,
+  runner: SqlRunner,
   viewer: Viewer,
   options: { limit: number; cursor?: Cursor },
 ): Promise<{ items: FileWithUploader[]; nextCursor: string | null }> {
   const take = options.limit + 1;
   const c = options.cursor;
-  let rows: FileWithUploader[];
-  if (seesEveryFile(viewer)) {
-    rows = await db
-      .select(withUploader)
-      .from(files)
-      .innerJoin(users, eq(users.id, files.uploadedBy))
-      .where(c ? sql`(${files.createdAt}, ${files.id}) < (${c.createdAt}, ${c.id})` : undefined)
-      .orderBy(sql`${files.createdAt} desc, ${files.id} desc`)
-      .limit(take);
-  } else {
-    const ids = await db.all<{ id: string }>(clientPageQuery(viewer.id, take, c));
-    const wanted = ids.map((r) => r.id);
-    const found = wanted.length
-      ? await db.select(withUploader).from(files).innerJoin(users, eq(users.id, files.uploadedBy)).where(inArray(files.id, wanted))
-      : [];
-    const byId = new Map(found.map((r) => [r.id, r]));
-    rows = wanted.map((id) => byId.get(id)).filter((r): r is FileWithUploader => r !== undefined);
-  }
+  const cursor = c ? { cursorAt: c.createdAt, cursorId: c.id } : {};
+  const rows = seesEveryFile(viewer)
+    ? await (c ? opsPageAfter : opsPage).all(runner, { take, ...cursor } as never)
+    : await (c ? clientPageAfter : clientPage).all(runner, { take, viewerId: viewer.id, ...cursor } as never);
   const page = rows.slice(0, options.limit);
   const last = page[page.length - 1];
   return {
@@ -133,30 +125,53 @@ export async function listFiles(
 
 const f = alias(files, 'f');
 const g = alias(fileGrants, 'g');
+const before = (createdAt: AnyColumn, id: AnyColumn) => sql`(${createdAt}, ${id}) < (${param('cursorAt')}, ${param('cursorId')})`;
+
+/** Ops' page: every file, walking the (created_at, id) index. */
+const opsPageQuery = (afterCursor: boolean) =>
+  preparedSelect(afterCursor ? 'opsPageAfter' : 'opsPage', withUploader, (q) =>
+    q
+      .from(files)
+      .innerJoin(users, eq(users.id, files.uploadedBy))
+      .where(afterCursor ? before(files.createdAt, files.id) : undefined)
+      .orderBy(sql`${files.createdAt} desc, ${files.id} desc`)
+      .limit(param('take') as unknown as number),
+  );
 
 /**
- * The ids of one page of a client's files: the union of two index-ordered branches (shared with
- * all clients; granted to this client), each limited, then merged. Exported so a test can check
- * its query plan: neither branch may scan a table.
+ * A client's page, one statement: the union of two index-ordered branches (shared with all
+ * clients; granted to this client), each limited, merged, then joined to the rows. Its query plan
+ * is tested: neither branch may scan a table.
  */
-export function clientPageQuery(clientId: string, take: number, c?: Cursor) {
-  const before = (createdAt: AnyColumn, id: AnyColumn) => (c ? sql`and (${createdAt}, ${id}) < (${c.createdAt}, ${c.id})` : sql``);
-  // The grant branch takes only files not shared with all clients, so none is listed twice.
-  return sql`
-    select id, created_at from (
-      select ${f.id} as id, ${f.createdAt} as created_at from ${files} ${f}
-      where ${isReady(f)} and ${isSharedWithAllClients(f)} ${before(f.createdAt, f.id)}
-      order by ${f.createdAt} desc, ${f.id} desc limit ${take}
-    )
-    union all
-    select id, created_at from (
-      select ${g.fileId} as id, ${g.fileCreatedAt} as created_at from ${fileGrants} ${g}
-      join ${files} ${f} on ${f.id} = ${g.fileId}
-      where ${isGrantedTo(g, clientId)} and ${isReady(f)} and ${f.sharedWithAllClients} = 0 ${before(g.fileCreatedAt, g.fileId)}
-      order by ${g.fileCreatedAt} desc, ${g.fileId} desc limit ${take}
-    )
-    order by created_at desc, id desc limit ${take}`;
-}
+const clientPageQuery = (afterCursor: boolean) =>
+  preparedSelectSql(afterCursor ? 'clientPageAfter' : 'clientPage', withUploader, (list) => {
+    const after = (createdAt: AnyColumn, id: AnyColumn) => (afterCursor ? sql`and ${before(createdAt, id)}` : sql``);
+    // The grant branch takes only files not shared with all clients, so none is listed twice.
+    return sql`
+    select ${list} from (
+      select id, created_at from (
+        select ${f.id} as id, ${f.createdAt} as created_at from ${files} ${f}
+        where ${isReady(f)} and ${isSharedWithAllClients(f)} ${after(f.createdAt, f.id)}
+        order by ${f.createdAt} desc, ${f.id} desc limit ${param('take')}
+      )
+      union all
+      select id, created_at from (
+        select ${g.fileId} as id, ${g.fileCreatedAt} as created_at from ${fileGrants} ${g}
+        join ${files} ${f} on ${f.id} = ${g.fileId}
+        where ${isGrantedTo(g, param('viewerId'))} and ${isReady(f)} and ${f.sharedWithAllClients} = 0 ${after(g.fileCreatedAt, g.fileId)}
+        order by ${g.fileCreatedAt} desc, ${g.fileId} desc limit ${param('take')}
+      )
+      order by created_at desc, id desc limit ${param('take')}
+    ) page
+    join ${files} on ${files.id} = page.id
+    join ${users} on ${users.id} = ${files.uploadedBy}
+    order by page.created_at desc, page.id desc`;
+  });
+
+const opsPage = opsPageQuery(false);
+const opsPageAfter = opsPageQuery(true);
+const clientPage = clientPageQuery(false);
+const clientPageAfter = clientPageQuery(true);
 
 /**
  * How long after its upload URL expires a pending file may still be completed; the sweep only

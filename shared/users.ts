@@ -1,5 +1,6 @@
-import { eq, or, sql } from 'drizzle-orm';
+import { eq, getTableColumns, or } from 'drizzle-orm';
 import type { Database } from './db/client';
+import { param, preparedSelect, type SqlRunner } from './db/prepared';
 import { type Role, type UserRow, users } from './db/schema';
 import { causes } from './error-chain';
 import { ApiError } from './errors';
@@ -20,18 +21,11 @@ export const toPublicUser = (row: UserRow): PublicUser => ({
   createdAt: row.createdAt.toISOString(),
 });
 
-const prepareFindById = (db: Database) => db.query.users.findFirst({ where: eq(users.id, sql.placeholder('id')) }).prepare();
-/** Built once per database (drizzle would otherwise rebuild the query on every request's guard). */
-const findByIdQueries = new WeakMap<Database, ReturnType<typeof prepareFindById>>();
+const userById = preparedSelect('userById', getTableColumns(users), (q) => q.from(users).where(eq(users.id, param('id'))));
 
 /** The user behind an access token: read on every authenticated request, so it is prepared once. */
-export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {
-  let query = findByIdQueries.get(db);
-  if (!query) {
-    query = prepareFindById(db);
-    findByIdQueries.set(db, query);
-  }
-  return query.execute({ id });
+export function findUserById(runner: SqlRunner, id: string): Promise<UserRow | undefined> {
+  return userById.first(runner, { id });
 }
 
 /** `login` is a username or an email; both are stored lower-case. */

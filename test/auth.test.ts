@@ -317,12 +317,15 @@ describe('GET /api/me and the access token rules', () => {
     const gone = uniqueName('gone');
     const goneUser = await api.signup(gone);
     const goneToken = await api.login(gone);
+    // Used once first, so the instance has verified it: revocation must not be remembered with it.
+    expect((await api.request('GET', '/api/me', { token: goneToken })).status).toBe(200);
     await stack.sql.execute({ sql: 'delete from users where id = ?', args: [goneUser.id] });
     expectProblem(await api.request('GET', '/api/me', { token: goneToken }), 401, 'unauthenticated');
 
     const moved = uniqueName('moved');
     const movedUser = await api.signup(moved);
     const movedToken = await api.login(moved);
+    expect((await api.request('GET', '/api/me', { token: movedToken })).status).toBe(200);
     await stack.sql.execute({ sql: "update users set role = 'ops' where id = ?", args: [movedUser.id] });
     expectProblem(await api.request('GET', '/api/me', { token: movedToken }), 401, 'unauthenticated');
   });

@@ -32,10 +32,10 @@ export const route = createRoute({
 });
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
-  const { db } = deps(c);
+  const { db, sql } = deps(c);
   const { id } = c.req.valid('param');
   const items = await listDownloads(db, id, AUDIT_LIMIT);
   // The record outlives the file: a deleted file's downloads stay visible to ops.
-  if (items.length === 0 && !(await findFile(db, id))) throw notFound();
+  if (items.length === 0 && !(await findFile(sql, id))) throw notFound();
   return c.json({ items }, 200);
 };

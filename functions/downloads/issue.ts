@@ -30,9 +30,9 @@ export const route = createRoute({
 });
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
-  const { db, linkTokens, clock, config } = deps(c);
+  const { sql, linkTokens, clock, config } = deps(c);
   const client = c.get('user');
-  const file = await findVisibleFile(db, c.req.valid('param').id, client);
+  const file = await findVisibleFile(sql, c.req.valid('param').id, client);
   if (!file) throw notFound();
   const { token, expiresAt } = await linkTokens.issue({ fileId: file.id, clientId: client.id, now: clock.now() });
   c.header('Cache-Control', 'no-store');

@@ -75,7 +75,7 @@ export const route = createRoute({
 });
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
-  const { db, storage, linkTokens, clock, config } = deps(c);
+  const { sql, storage, linkTokens, clock, config } = deps(c);
   const client = c.get('user');
   const now = clock.now();
   const link = await linkTokens.read(c.req.valid('param').token, now);
@@ -83,7 +83,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   if (link.claims.clientId !== client.id) throw forbidden('This link was issued to another user.');
   if (link.status === 'expired') throw new ApiError(410, 'link_expired', 'This download link has expired; ask for a new one.');
 
-  const file = await findVisibleFile(db, link.claims.fileId, client);
+  const file = await findVisibleFile(sql, link.claims.fileId, client);
   if (!file) throw notFound('The file is no longer available to you.');
   const download = await storage.presignGet(file.storageKey, {
     contentDisposition: attachmentDisposition(file.filename),
@@ -91,7 +91,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     expiresInSeconds: config.downloads.urlTtlSeconds,
     now,
   });
-  await recordDownload(db, { fileId: file.id, userId: client.id, at: now });
+  await recordDownload(sql, { fileId: file.id, userId: client.id, at: now });
 
   c.header('Cache-Control', 'no-store');
   c.header('Referrer-Policy', 'no-referrer');

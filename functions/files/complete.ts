@@ -40,8 +40,8 @@ export const route = createRoute({
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  const { db, storage, clock, config } = deps(c);
-  const file = await findFile(db, id);
+  const { db, sql, storage, clock, config } = deps(c);
+  const file = await findFile(sql, id);
   if (!file) throw notFound();
   if (file.status !== 'pending') {
     throw new ApiError(409, 'already_completed', `The upload was already completed; the file is ${file.status}.`);
@@ -86,7 +86,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
 
     const now = clock.now();
     if (!(await markReady(db, file.id, verifiedKey, now))) {
-      const current = await findFile(db, file.id);
+      const current = await findFile(sql, file.id);
       if (current?.status === 'pending') {
         throw new ApiError(409, 'upload_missing', 'The upload expired before it was completed; start a new one.');
       }

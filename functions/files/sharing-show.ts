@@ -22,8 +22,8 @@ export const route = createRoute({
 });
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
-  const { db } = deps(c);
-  const file = await findFile(db, c.req.valid('param').id);
+  const { db, sql } = deps(c);
+  const file = await findFile(sql, c.req.valid('param').id);
   if (!file) throw notFound();
   return c.json(await getSharing(db, file), 200);
 };

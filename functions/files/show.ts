@@ -21,7 +21,7 @@ export const route = createRoute({
 });
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
-  const file = await findVisibleFile(deps(c).db, c.req.valid('param').id, c.get('user'));
+  const file = await findVisibleFile(deps(c).sql, c.req.valid('param').id, c.get('user'));
   if (!file) throw notFound();
   return c.json({ file: toPublicFile(file) }, 200);
 };

@@ -4,6 +4,7 @@ import type { Clock } from '../clock';
 import type { CommonPasswords } from '../common-passwords';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
+import type { SqlRunner } from '../db/prepared';
 import type { LinkTokens } from '../link-tokens';
 import type { Logger } from '../log';
 import type { PasswordHasher } from '../passwords';
@@ -14,6 +15,8 @@ import type { PublicUser } from '../users';
 export interface Deps {
   config: Config;
   db: Database;
+  /** The same database, for the prepared hot queries (db/prepared.ts). */
+  sql: SqlRunner;
   storage: ObjectStorage;
   passwords: PasswordHasher;
   accessTokens: AccessTokenIssuer;

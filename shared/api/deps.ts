@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../clock';
 import { createCommonPasswords } from '../common-passwords';
 import type { Config } from '../config';
 import { createDatabase } from '../db/client';
+import { clientRunner, type SqlRunner } from '../db/prepared';
 import { createLinkTokens } from '../link-tokens';
 import { createLogger } from '../log';
 import { createPasswordHasher } from '../passwords';
@@ -24,7 +25,7 @@ export interface RuntimeParts {
 }
 
 /** What holds no connection and no pending promise: kept for as long as the process or isolate. */
-export type Services = Omit<Deps, 'db' | 'storage'>;
+export type Services = Omit<Deps, 'db' | 'sql' | 'storage'>;
 
 export function createServices(config: Config, parts: RuntimeParts): Services {
   const log = createLogger(config.logLevel);
@@ -43,10 +44,11 @@ export function createServices(config: Config, parts: RuntimeParts): Services {
 }
 
 /**
- * The services plus the clients that talk to the database and storage. On Workers these are
+ * The services plus the clients that talk to the database and storage. The prepared hot queries
+ * run through the client too, unless the runtime has a faster runner for the same database. On Workers these are
  * made per request: workerd cancels a continuation when a promise made in one request (a client's
  * request queue) is awaited in another.
  */
-export function createDeps(services: Services, database: Client): Deps {
-  return { ...services, db: createDatabase(database), storage: createObjectStorage(services.config.storage) };
+export function createDeps(services: Services, database: Client, runner: SqlRunner = clientRunner(database)): Deps {
+  return { ...services, db: createDatabase(database), sql: runner, storage: createObjectStorage(services.config.storage) };
 }

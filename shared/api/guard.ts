@@ -17,11 +17,11 @@ export function guard(access: Access): MiddlewareHandler<AppEnv> {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer ([A-Za-z0-9_.~+/=-]+)$/i.exec(header.trim());
     if (!match?.[1]) throw unauthenticated();
-    const { accessTokens, clock, db } = deps(c);
+    const { accessTokens, clock, sql } = deps(c);
     const now = clock.now();
     const claims = await accessTokens.verify(match[1], now);
     if (!claims) throw unauthenticated('The access token is invalid or has expired.');
-    const user = await findUserById(db, claims.userId);
+    const user = await findUserById(sql, claims.userId);
     // A deleted user, a changed role, or a token issued before the last logout: refuse.
     if (!user || user.role !== claims.role || claims.issuedAt.getTime() <= user.tokensValidAfter.getTime()) {
       throw unauthenticated('The access token has been revoked.');
