@@ -1,4 +1,4 @@
-import { AwsClient } from 'aws4fetch';
+import { AwsClient, AwsV4Signer } from 'aws4fetch';
 import { DependencyError } from './errors';
 
 /**
@@ -72,6 +72,27 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
     service: 's3',
     region: options.region,
   });
+  // Presigned URLs are signed with aws4fetch's signer itself: `AwsClient.sign` would also build a
+  // Request, which a URL never needs (and which is much of a presign's cost). The signing keys,
+  // derived once per day, are cached across calls.
+  const signingKeys = new Map();
+  const presign = async (url: URL, method: 'GET' | 'PUT', now: Date, headers?: Record<string, string>) =>
+    (
+      await new AwsV4Signer({
+        url: url.toString(),
+        method,
+        ...(headers ? { headers } : {}),
+        accessKeyId: options.accessKeyId,
+        secretAccessKey: options.secretAccessKey,
+        service: 's3',
+        region: options.region,
+        cache: signingKeys,
+        datetime: amzDate(now),
+        signQuery: true,
+        // PUT: content-type and content-length are signed, so storage refuses other values.
+        allHeaders: headers !== undefined,
+      }).sign()
+    ).url.toString();
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 5000;
   const bucketUrl = `${options.endpoint}/${encodeURIComponent(options.bucket)}`;
@@ -108,15 +129,9 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
       // aws4fetch defaults to 24 h; the expiry must be in the query before signing.
       url.searchParams.set('X-Amz-Expires', String(expiresInSeconds));
       const headers = { 'content-type': contentType, 'content-length': String(size) };
-      const signed = await aws.sign(url.toString(), {
-        method: 'PUT',
-        headers,
-        // allHeaders: content-type and content-length are signed, so storage refuses other values.
-        aws: { signQuery: true, allHeaders: true, datetime: amzDate(now) },
-      });
       return {
         method: 'PUT',
-        url: signed.url,
+        url: await presign(url, 'PUT', now, headers),
         headers,
         expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + expiresInSeconds * 1000),
       };
@@ -129,10 +144,9 @@ export function createObjectStorage(options: StorageOptions): ObjectStorage {
       url.searchParams.set('response-content-disposition', contentDisposition);
       url.searchParams.set('response-content-type', contentType);
       url.searchParams.set('response-cache-control', 'no-store');
-      const signed = await aws.sign(url.toString(), { method: 'GET', aws: { signQuery: true, datetime: amzDate(now) } });
       return {
         method: 'GET',
-        url: signed.url,
+        url: await presign(url, 'GET', now),
         headers: {},
         expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + expiresInSeconds * 1000),
       };
