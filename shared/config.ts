@@ -89,6 +89,22 @@ const envSchema = z.object({
   S3_REGION: z.string().min(1).default('auto'),
   S3_ACCESS_KEY_ID: z.string().optional(),
   S3_SECRET_ACCESS_KEY: z.string().optional(),
+  /** The product's name as people read it in messages. */
+  APP_NAME: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[^\x00-\x1f\x7f]+$/, 'must be one line of text')
+    .default('Secure File Share'),
+  /** The sender of every message: `no-reply@example.com` or `Example Files <no-reply@example.com>`. */
+  MAIL_FROM: z.string().optional(),
+  // An empty value counts as none: the check below then names the setting as missing.
+  SES_REGION: z.union([z.literal(''), z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1')]).optional(),
+  /** Only for a local or test server: production talks to the region's own endpoint. */
+  SES_ENDPOINT: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]).optional(),
+  SES_ACCESS_KEY_ID: z.string().optional(),
+  SES_SECRET_ACCESS_KEY: z.string().optional(),
 });
 
 /** The settings as a runtime hands them over (process.env, Workers bindings): every one a string. */
@@ -116,7 +132,29 @@ export interface Config {
     accessKeyId: string;
     secretAccessKey: string;
   };
+  /** The product's name in messages (`APP_NAME`); links in them start with `publicUrl`. */
+  appName: string;
+  /** Amazon SES (API v2), or undefined outside production when no mail setting is given. */
+  mail: MailConfig | undefined;
 }
+
+export interface MailConfig {
+  /** As SES takes it: an address, or `Display Name <address>`. */
+  from: string;
+  region: string;
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** Every setting SES needs; production refuses to start without them. */
+const MAIL_SETTINGS = ['MAIL_FROM', 'SES_REGION', 'SES_ACCESS_KEY_ID', 'SES_SECRET_ACCESS_KEY'] as const;
+
+/**
+ * A sender SES accepts and no header can be smuggled into: `address` or `Name <address>`, one
+ * line of printable ASCII (SES wants a non-ASCII display name as an RFC 2047 encoded-word).
+ */
+const MAIL_FROM_PATTERN = /^(?:[ -;=?-~]*<[!-;=?A-~]+@[!-;=?A-~]+>|[!-;=?A-~]+@[!-;=?A-~]+)$/;
 
 /**
  * Bytes of key material a secret carries: a hex string holds half a byte per character, a
@@ -184,6 +222,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       if (!env[name]) problems.push(`${name} must be set in production`);
     }
   }
+  // Mail: all of it or, outside production, none of it (messages then wait in the outbox).
+  const mailGiven = MAIL_SETTINGS.filter((name) => e[name]);
+  if (production || mailGiven.length > 0) {
+    for (const name of MAIL_SETTINGS) if (!e[name]) problems.push(`${name} is missing`);
+  }
+  if (e.MAIL_FROM && !MAIL_FROM_PATTERN.test(e.MAIL_FROM.trim())) {
+    problems.push('MAIL_FROM: must be an address, or a display name and an address as in "Example Files <no-reply@example.com>"');
+  }
+  if (production && e.SES_ENDPOINT && !e.SES_ENDPOINT.startsWith('https://')) {
+    problems.push('SES_ENDPOINT must be an https:// URL in production');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -218,5 +267,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       accessKeyId: e.S3_ACCESS_KEY_ID as string,
       secretAccessKey: e.S3_SECRET_ACCESS_KEY as string,
     },
+    appName: e.APP_NAME,
+    mail:
+      mailGiven.length > 0
+        ? {
+            from: (e.MAIL_FROM as string).trim(),
+            region: e.SES_REGION as string,
+            endpoint: (e.SES_ENDPOINT || `https://email.${e.SES_REGION}.amazonaws.com`).replace(/\/+$/, ''),
+            accessKeyId: e.SES_ACCESS_KEY_ID as string,
+            secretAccessKey: e.SES_SECRET_ACCESS_KEY as string,
+          }
+        : undefined,
   };
 }

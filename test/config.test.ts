@@ -13,8 +13,13 @@ const production = (overrides: Record<string, string | undefined> = {}) => ({
   S3_SECRET_ACCESS_KEY: strong('s3'),
   JWT_SECRET: strong('jwt'),
   LINK_SECRET: strong('link'),
+  MAIL_FROM: 'Example Files <no-reply@files.example.com>',
+  SES_REGION: 'eu-west-1',
+  SES_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00',
+  SES_SECRET_ACCESS_KEY: strong('ses'),
   ...overrides,
 });
+const MAIL_SETTINGS = ['MAIL_FROM', 'SES_REGION', 'SES_ACCESS_KEY_ID', 'SES_SECRET_ACCESS_KEY'];
 
 const problemsOf = (env: Record<string, string | undefined>) => {
   try {
@@ -77,6 +82,54 @@ describe('configuration in production', () => {
     );
   });
 
+  it.each(MAIL_SETTINGS)('refuses to start without %s: mail is how invitations and resets reach people', (name) => {
+    expect(problemsOf(production({ [name]: undefined }))).toContain(`${name} is missing`);
+    expect(problemsOf(production({ [name]: '' }))).toContain(`${name} is missing`);
+  });
+
+  it('names every missing mail setting at once, and never a value', () => {
+    const env = production(Object.fromEntries(MAIL_SETTINGS.map((name) => [name, undefined])));
+    const problems = problemsOf(env);
+    expect(problems).toEqual(expect.arrayContaining(MAIL_SETTINGS.map((name) => `${name} is missing`)));
+    const text = problems.join('\n');
+    for (const value of [env.S3_SECRET_ACCESS_KEY, env.JWT_SECRET, env.LINK_SECRET]) expect(text).not.toContain(value);
+    expect(text).not.toContain(strong('ses'));
+  });
+
+  it("talks to the region's own SES endpoint unless SES_ENDPOINT says otherwise, which must then be https", () => {
+    expect(loadConfig(production()).mail).toEqual({
+      from: 'Example Files <no-reply@files.example.com>',
+      region: 'eu-west-1',
+      endpoint: 'https://email.eu-west-1.amazonaws.com',
+      accessKeyId: 'AKIAEXAMPLEEXAMPLE00',
+      secretAccessKey: strong('ses'),
+    });
+    expect(loadConfig(production({ SES_ENDPOINT: 'https://ses.internal.example.com/' })).mail?.endpoint).toBe(
+      'https://ses.internal.example.com',
+    );
+    expect(problemsOf(production({ SES_ENDPOINT: 'http://127.0.0.1:8005' }))).toContain(
+      'SES_ENDPOINT must be an https:// URL in production',
+    );
+  });
+
+  it.each([
+    ['a header smuggled in', 'no-reply@example.com\r\nBcc: someone@example.com'],
+    ['two addresses', 'a@example.com, b@example.com'],
+    ['no address', 'Example Files'],
+    ['an unclosed bracket', 'Example Files <no-reply@example.com'],
+    ['a non-ASCII display name (SES wants it encoded)', 'Fichiers Exemple é <no-reply@example.com>'],
+  ])('refuses a MAIL_FROM with %s', (_label, value) => {
+    expect(problemsOf(production({ MAIL_FROM: value })).some((p) => p.startsWith('MAIL_FROM:'))).toBe(true);
+  });
+
+  it('takes a bare address as MAIL_FROM too, and names the product in messages', () => {
+    expect(loadConfig(production({ MAIL_FROM: 'no-reply@files.example.com' })).mail?.from).toBe('no-reply@files.example.com');
+    expect(loadConfig(production()).appName).toBe('Secure File Share');
+    expect(loadConfig(production({ APP_NAME: 'Example Files' })).appName).toBe('Example Files');
+    expect(problemsOf(production({ APP_NAME: 'Example\nFiles' })).some((p) => p.startsWith('APP_NAME'))).toBe(true);
+    expect(problemsOf(production({ SES_REGION: 'email.example.com/x' })).some((p) => p.startsWith('SES_REGION'))).toBe(true);
+  });
+
   it('lists every problem at once', () => {
     expect(problemsOf(production({ JWT_SECRET: undefined, LINK_SECRET: 'short' })).length).toBeGreaterThanOrEqual(2);
   });
@@ -97,6 +150,22 @@ describe('configuration outside production', () => {
       expect.arrayContaining(['JWT_SECRET is missing', 'LINK_SECRET is missing', 'S3_SECRET_ACCESS_KEY is missing']),
     );
   });
+
+  it('runs without mail (messages wait in the outbox), but a partial mail configuration names what is missing', () => {
+    const local = {
+      ENVIRONMENT: 'development',
+      S3_ACCESS_KEY_ID: 'local',
+      S3_SECRET_ACCESS_KEY: strong('s3'),
+      JWT_SECRET: strong('jwt'),
+      LINK_SECRET: strong('link'),
+    };
+    expect(loadConfig(local).mail).toBeUndefined();
+    expect(problemsOf({ ...local, MAIL_FROM: 'no-reply@localhost' })).toEqual([
+      'SES_REGION is missing',
+      'SES_ACCESS_KEY_ID is missing',
+      'SES_SECRET_ACCESS_KEY is missing',
+    ]);
+  });
 });
 
 describe('the worker (runtime/worker.ts, called in-process) in production mode refuses a weak configuration', () => {
@@ -114,6 +183,11 @@ describe('the worker (runtime/worker.ts, called in-process) in production mode r
     S3_SECRET_ACCESS_KEY: `${strong}-s3`,
     JWT_SECRET: strong,
     LINK_SECRET: `${strong}-link`,
+    MAIL_FROM: 'Secure File Share <no-reply@localhost>',
+    SES_REGION: 'us-east-1',
+    SES_ENDPOINT: 'http://127.0.0.1:8005',
+    SES_ACCESS_KEY_ID: 'local-0123456789abcdef',
+    SES_SECRET_ACCESS_KEY: `${strong}-ses`,
   };
   const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} } as unknown as ExecutionContext;
   // The worker reads its configuration once per isolate: a fresh module for each case is a fresh isolate.
@@ -130,6 +204,8 @@ describe('the worker (runtime/worker.ts, called in-process) in production mode r
       'JWT_SECRET is a well-known placeholder, not a secret',
     ],
     ['an http public URL', {}, 'PUBLIC_URL must be an https:// URL in production'],
+    ['no mail sender', { MAIL_FROM: undefined }, 'MAIL_FROM is missing'],
+    ['no SES secret', { SES_SECRET_ACCESS_KEY: undefined }, 'SES_SECRET_ACCESS_KEY is missing'],
   ])('%s: every request gets 503 misconfigured, and the log says why without the value', async (_label, bindings, problem) => {
     const { default: worker } = await import('../runtime/worker');
     const env: Record<string, string> = { ...deployed };
