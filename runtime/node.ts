@@ -8,17 +8,24 @@ import { createAdaptorServer } from '@hono/node-server';
 import { createClient } from '@libsql/client';
 import { type AssetFetcher, createApp, DOCS_SCRIPT_ASSET } from '../functions/app';
 import type { Deps } from '../shared/api/context';
-import { createDeps, createServices } from '../shared/api/deps';
+import { afterResponseVia, createDeps, createServices } from '../shared/api/deps';
 import { type Clock, systemClock } from '../shared/clock';
 import { COMMON_PASSWORDS_ASSET } from '../shared/common-passwords';
 import type { Config } from '../shared/config';
 import { nativeRunner } from './node-sql';
 
+/** The dependencies on Node, with what only the process that made them may do. */
+export interface NodeDeps extends Deps {
+  /** Resolves once every task handed to `afterResponse` has finished: the server waits for it on stop. */
+  settled(): Promise<void>;
+  close(): void;
+}
+
 /**
  * The Node entry: builds the dependencies for Node (embedded libSQL file, or a libSQL server
  * URL) and hands them to the one app factory. The Workers entry is runtime/worker.ts, beside it.
  */
-export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps & { close(): void } {
+export function createNodeDeps(config: Config, clock: Clock = systemClock): NodeDeps {
   protectDatabaseFile(config.database.url);
   const embedded = config.database.url.startsWith('file:');
   const file = databaseFilePath(config.database.url);
@@ -53,8 +60,18 @@ export function createNodeDeps(config: Config, clock: Clock = systemClock): Deps
   // The prepared hot queries run on native statements held by a second connection to the file;
   // for a libSQL server they go through the client, as on Workers.
   const runner = embedded && file ? nativeRunner(file, { busyTimeoutMs: 5000 }) : undefined;
+  // Work after the response (mail delivery) is a promise this process keeps until it settles.
+  const pending = new Set<Promise<void>>();
+  const afterResponse = afterResponseVia(services.log, (task) => {
+    pending.add(task);
+    void task.finally(() => pending.delete(task));
+  });
   return {
-    ...createDeps(services, client, runner),
+    ...createDeps(services, client, afterResponse, runner),
+    async settled() {
+      // A task may start another: wait until none is left.
+      while (pending.size > 0) await Promise.all(pending);
+    },
     close: () => {
       runner?.close();
       client.close();

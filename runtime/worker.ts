@@ -1,7 +1,7 @@
 import { createClient } from '@libsql/client/web';
 import type { ExecutionContext } from 'hono';
 import { type AssetFetcher, createApp } from '../functions/app';
-import { createDeps, createServices, type Services } from '../shared/api/deps';
+import { afterResponseVia, createDeps, createServices, type Services } from '../shared/api/deps';
 import { COMMON_PASSWORDS_ASSET } from '../shared/common-passwords';
 import { type Config, type ConfigEnv, ConfigError, loadConfig } from '../shared/config';
 import { describeError, logEvent } from '../shared/log';
@@ -52,8 +52,13 @@ function prepare(env: WorkerEnv): Isolate | { problems: string[] } {
 
 let app: ReturnType<typeof createApp> | undefined;
 
-const depsFor = ({ config, services }: Isolate) =>
-  createDeps(services, createClient({ url: config.database.url, authToken: config.database.authToken }));
+/** Per request (or cron event): its own clients, and its own ExecutionContext to keep work alive after the response. */
+const depsFor = ({ config, services }: Isolate, ctx: ExecutionContext) =>
+  createDeps(
+    services,
+    createClient({ url: config.database.url, authToken: config.database.authToken }),
+    afterResponseVia(services.log, (task) => ctx.waitUntil(task)),
+  );
 
 const misconfigured = (problems: string[]) => {
   logEvent('error', { event: 'misconfigured', problems });
@@ -75,7 +80,10 @@ export default {
     if ('problems' in prepared) return misconfigured(prepared.problems);
     // The app (routes, validators, middleware) is built once per isolate; only the clients are
     // made per request.
-    app ??= createApp(prepared.services, { ...(env.ASSETS ? { assets: env.ASSETS } : {}), depsFor: () => depsFor(prepared) });
+    app ??= createApp(prepared.services, {
+      ...(env.ASSETS ? { assets: env.ASSETS } : {}),
+      depsFor: (c) => depsFor(prepared, c.executionCtx),
+    });
     return app.fetch(request, env, ctx);
   },
 
@@ -86,7 +94,7 @@ export default {
       logEvent('error', { event: 'misconfigured', problems: prepared.problems });
       return;
     }
-    const deps = depsFor(prepared);
+    const deps = depsFor(prepared, ctx);
     ctx.waitUntil(
       sweep(deps).then(
         (report) => deps.log('info', { event: 'sweep', ...report }),

@@ -1,7 +1,7 @@
 /**
  * One API process of the local default with NODE_WORKERS > 1 (see startClusteredStack): a
  * node:cluster worker. The primary has prepared the data folder, migrated the database and
- * started the storage server; it sends this process its configuration over the IPC channel (the
+ * started the storage and mail servers; it sends this process its configuration over the IPC channel (the
  * generated secrets stay out of the environment), and this process builds its own dependencies
  * and listens on the shared port.
  */
@@ -12,13 +12,14 @@ import type { FromApiProcess, ToApiProcess } from './local-stack';
 process.umask(0o077);
 
 const send = (message: FromApiProcess) => process.send?.(message);
-let running: { api: RunningServer; close(): void } | undefined;
+let running: { api: RunningServer; settled(): Promise<void>; close(): void } | undefined;
 let stopping = false;
 
 const stop = async () => {
   if (stopping) return;
   stopping = true;
   await running?.api.close();
+  await running?.settled(); // mail handed over for after a response still goes out
   running?.close();
   process.exit(0);
 };
@@ -27,7 +28,7 @@ process.on('message', async (message: ToApiProcess) => {
   if (message.type === 'start' && !running) {
     try {
       const deps = createNodeDeps(loadConfig(message.env));
-      running = { api: await listenApi(deps, message.host, message.port), close: deps.close };
+      running = { api: await listenApi(deps, message.host, message.port), settled: deps.settled, close: deps.close };
       send({ type: 'listening', port: running.api.port });
     } catch (error) {
       const failed: FromApiProcess = { type: 'failed', message: String(error), portInUse: error instanceof PortInUseError };

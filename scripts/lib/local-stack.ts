@@ -145,6 +145,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       async stop() {
         await running.api.close();
+        // Work a request handed over for after its response (mail delivery) finishes first.
+        await running.deps.settled();
         running.deps.close();
         if (storageUp) await storage.close();
       },

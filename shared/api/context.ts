@@ -7,6 +7,7 @@ import type { Database } from '../db/client';
 import type { SqlRunner } from '../db/prepared';
 import type { LinkTokens } from '../link-tokens';
 import type { Logger } from '../log';
+import type { Mailer } from '../mail';
 import type { PasswordHasher } from '../passwords';
 import type { ObjectStorage } from '../storage';
 import type { PublicUser } from '../users';
@@ -30,6 +31,15 @@ export interface Deps {
   clientAddress(c: Context<AppEnv>): string;
   log: Logger;
   commonPasswords: CommonPasswords;
+  /** Sends one message now; handlers write to the outbox instead (shared/outbox.ts), which uses it. */
+  mailer: Mailer;
+  /**
+   * Lets work go on after the response is sent (delivering the mail a request wrote to the
+   * outbox), so the caller never waits on SES. Workers keep the isolate alive for it
+   * (waitUntil); on Node the server waits for it when it stops. A failure is logged, never
+   * thrown: what did not go stays in the outbox for the sweep.
+   */
+  afterResponse(task: Promise<unknown>): void;
 }
 
 export interface AppEnv {

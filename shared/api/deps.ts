@@ -7,7 +7,8 @@ import type { Config } from '../config';
 import { createDatabase } from '../db/client';
 import { clientRunner, type SqlRunner } from '../db/prepared';
 import { createLinkTokens } from '../link-tokens';
-import { createLogger } from '../log';
+import { createLogger, describeError, type Logger } from '../log';
+import { createMailer } from '../mail';
 import { createPasswordHasher } from '../passwords';
 import { createObjectStorage } from '../storage';
 import type { AppEnv, Deps } from './context';
@@ -25,7 +26,7 @@ export interface RuntimeParts {
 }
 
 /** What holds no connection and no pending promise: kept for as long as the process or isolate. */
-export type Services = Omit<Deps, 'db' | 'sql' | 'storage'>;
+export type Services = Omit<Deps, 'db' | 'sql' | 'storage' | 'mailer' | 'afterResponse'>;
 
 export function createServices(config: Config, parts: RuntimeParts): Services {
   const log = createLogger(config.logLevel);
@@ -44,11 +45,38 @@ export function createServices(config: Config, parts: RuntimeParts): Services {
 }
 
 /**
- * The services plus the clients that talk to the database and storage. The prepared hot queries
- * run through the client too, unless the runtime has a faster runner for the same database. On Workers these are
- * made per request: workerd cancels a continuation when a promise made in one request (a client's
- * request queue) is awaited in another.
+ * The services plus the clients that talk to the database, storage and SES, and the way work
+ * outlives the response. The prepared hot queries run through the database client too, unless
+ * the runtime has a faster runner for the same database. On Workers these are made per request: workerd cancels a continuation
+ * when a promise made in one request (a client's request queue) is awaited in another, and
+ * only that request's ExecutionContext can keep its work alive.
  */
-export function createDeps(services: Services, database: Client, runner: SqlRunner = clientRunner(database)): Deps {
-  return { ...services, db: createDatabase(database), sql: runner, storage: createObjectStorage(services.config.storage) };
+export function createDeps(
+  services: Services,
+  database: Client,
+  afterResponse: Deps['afterResponse'],
+  runner: SqlRunner = clientRunner(database),
+): Deps {
+  return {
+    ...services,
+    db: createDatabase(database),
+    sql: runner,
+    storage: createObjectStorage(services.config.storage),
+    mailer: createMailer(services.config.mail),
+    afterResponse,
+  };
+}
+
+/**
+ * `afterResponse` over what the runtime offers to keep a promise alive (`waitUntil` on Workers,
+ * a tracked set on Node): the task's failure is logged, never left unhandled.
+ */
+export function afterResponseVia(log: Logger, keep: (task: Promise<void>) => void): Deps['afterResponse'] {
+  return (task) =>
+    keep(
+      task.then(
+        () => undefined,
+        (error: unknown) => log('error', { event: 'after_response_failed', error: describeError(error) }),
+      ),
+    );
 }
