@@ -18,6 +18,7 @@ const options = {
   dataDir,
   apiPort: 0,
   storagePort: 0,
+  mailPort: 0,
   env: { ENVIRONMENT: 'test', LOG_LEVEL: 'error', TRUSTED_PROXY_HEADER: 'x-forwarded-for', MAX_UPLOAD_BYTES: String(200 * 1024 * 1024) },
 };
 const stack = processes > 1 ? await startClusteredStack({ ...options, workers: processes }) : await startLocalStack(options);

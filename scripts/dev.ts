@@ -1,10 +1,11 @@
 /**
  * `npm run dev`: the worker itself, in workerd through `wrangler dev`, against the local
- * services: the same data folder, generated secrets and S3-protocol server as `npm start`, and a
- * libSQL server (sqld), since workerd speaks to libSQL over HTTP as it does to Turso. Use it
- * instead of `npm start` (both use the storage port) to try the exact code that deploys.
+ * services: the same data folder, generated secrets, S3-protocol server and mail server as
+ * `npm start`, and a libSQL server (sqld), since workerd speaks to libSQL over HTTP as it does to
+ * Turso. Use it instead of `npm start` (both use the storage and mail ports) to try the exact
+ * code that deploys.
  *
- * Environment overrides: PORT (default 8787), STORAGE_PORT (9000), DEV_DB_PORT (9001), DATA_DIR.
+ * Environment overrides: PORT (default 8787), STORAGE_PORT (9000), MAIL_PORT (8005), DEV_DB_PORT (9001), DATA_DIR.
  */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -12,7 +13,8 @@ import path from 'node:path';
 import { PortInUseError } from '../runtime/node';
 import { buildAssets } from './lib/build';
 import { ensureDataDir, migrateDatabase } from './lib/data-dir';
-import { LOOPBACK, PROJECT_ROOT } from './lib/local-stack';
+import { LOOPBACK, localEnv, PROJECT_ROOT } from './lib/local-stack';
+import { startMailServer } from './lib/mail-server';
 import { startSqld } from './lib/sqld';
 import { startStorageServer } from './lib/storage-server';
 
@@ -32,21 +34,15 @@ try {
     accessKeyId: secrets.storageAccessKeyId,
     secretAccessKey: secrets.storageSecretAccessKey,
   });
+  const mail = await startMailServer({ host: LOOPBACK, port: port('MAIL_PORT', 8005) });
   await buildAssets();
 
   // Secrets go to wrangler in a file inside the data folder (mode 0600), never on a command line.
   const envFile = path.join(dataDir, 'dev.vars');
+  // What `npm start` configures, but the database is the libSQL server.
   const vars: Record<string, string> = {
-    ENVIRONMENT: 'development',
-    PUBLIC_URL: `http://${LOOPBACK}:${apiPort}`,
+    ...localEnv({ dataDir, secrets, storageUrl: storage.url, mailUrl: mail.url, apiPort }),
     DATABASE_URL: sqld.url,
-    S3_ENDPOINT: storage.url,
-    S3_BUCKET: 'files',
-    S3_REGION: 'us-east-1',
-    S3_ACCESS_KEY_ID: secrets.storageAccessKeyId,
-    S3_SECRET_ACCESS_KEY: secrets.storageSecretAccessKey,
-    JWT_SECRET: secrets.jwtSecret,
-    LINK_SECRET: secrets.linkSecret,
   };
   await writeFile(
     envFile,
@@ -61,10 +57,13 @@ try {
     ['dev', '--local', '--ip', LOOPBACK, '--port', String(apiPort), '--env-file', envFile, '--persist-to', path.join(dataDir, 'wrangler')],
     { cwd: PROJECT_ROOT, stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
   );
-  console.log(`Local services: libSQL ${sqld.url}, object storage ${storage.url}. The worker starts on http://${LOOPBACK}:${apiPort}/api`);
+  console.log(
+    `Local services: libSQL ${sqld.url}, object storage ${storage.url}, mail inbox ${mail.inboxUrl}. The worker starts on http://${LOOPBACK}:${apiPort}/api`,
+  );
   const stop = async () => {
     wrangler.kill('SIGTERM');
     await storage.close();
+    await mail.close();
     await sqld.stop();
     process.exit(0);
   };
@@ -72,6 +71,7 @@ try {
   process.on('SIGTERM', stop);
   wrangler.on('exit', async (code) => {
     await storage.close();
+    await mail.close();
     await sqld.stop();
     process.exit(code ?? 0);
   });

@@ -1,9 +1,10 @@
 /**
  * `npm start`: the whole service on loopback with nothing to configure — data folder with
- * generated secrets, migrations, the S3-protocol server with its bucket, and the API.
+ * generated secrets, migrations, the S3-protocol server with its bucket, the local SES server
+ * with its web inbox, and the API.
  *
- * Environment overrides: PORT (API, default 3000), STORAGE_PORT (default 9000),
- * DATA_DIR (default .data), NODE_WORKERS (API processes behind the one port, default 1), and
+ * Environment overrides: PORT (API, default 3000), STORAGE_PORT (default 9000), MAIL_PORT
+ * (default 8005), DATA_DIR (default .data), NODE_WORKERS (API processes behind the one port, default 1), and
  * any setting of shared/config.ts except the generated secrets.
  */
 import path from 'node:path';
@@ -39,13 +40,14 @@ const workers = (() => {
 })();
 
 const dataDir = path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data');
-const { PORT: _port, STORAGE_PORT: _storagePort, DATA_DIR: _dataDir, NODE_WORKERS: _workers, ...env } = process.env;
+const { PORT: _port, STORAGE_PORT: _storagePort, MAIL_PORT: _mailPort, DATA_DIR: _dataDir, NODE_WORKERS: _workers, ...env } = process.env;
 
 try {
   const options = {
     dataDir,
     apiPort: port('PORT', 3000),
     storagePort: port('STORAGE_PORT', 9000),
+    mailPort: port('MAIL_PORT', 8005),
     env: { ...env, ENVIRONMENT: env.ENVIRONMENT === 'test' ? 'test' : 'development' },
   };
   const stack = workers > 1 ? await startClusteredStack({ ...options, workers }) : await startLocalStack(options);
@@ -57,7 +59,8 @@ try {
   API             ${stack.apiUrl}/api
   API reference   ${stack.apiUrl}/api/docs
   Health          ${stack.apiUrl}/api/health
-  Object storage  ${stack.storageUrl} (bucket "${stack.config.storage.bucket}", S3 protocol, signatures checked)${processes}
+  Object storage  ${stack.storageUrl} (bucket "${stack.config.storage.bucket}", S3 protocol, signatures checked)
+  Mail inbox      ${stack.mailUrl}/ (every message the service sends; SES v2 API, nothing leaves this machine)${processes}
 
 Create the first ops user in another terminal:
   npm run ops:create -- --username alice --email alice@example.com

@@ -3,8 +3,9 @@
  * stored objects no file owns that are older than --orphan-age (default an hour).
  * Idempotent; the Workers deployment runs the same code on a cron trigger.
  *
- * Locally it uses the data folder of `npm start` (DATA_DIR, default .data) and the storage
- * server on STORAGE_PORT (default 9000), which must be running. Elsewhere, set DATABASE_URL,
+ * Locally it uses the data folder of `npm start` (DATA_DIR, default .data), the storage server
+ * on STORAGE_PORT (default 9000) and the mail server on MAIL_PORT (default 8005), which must be
+ * running. Elsewhere, set DATABASE_URL,
  * S3_* and the secrets as for the service.
  */
 import path from 'node:path';
@@ -21,7 +22,13 @@ if (!process.env.DATABASE_URL) {
   const dataDir = path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data');
   const secrets = await ensureDataDir(dataDir);
   env = {
-    ...localEnv({ dataDir, secrets, storageUrl: `http://${LOOPBACK}:${process.env.STORAGE_PORT ?? 9000}`, apiPort: 3000 }),
+    ...localEnv({
+      dataDir,
+      secrets,
+      storageUrl: `http://${LOOPBACK}:${process.env.STORAGE_PORT ?? 9000}`,
+      mailUrl: `http://${LOOPBACK}:${process.env.MAIL_PORT ?? 8005}`,
+      apiPort: 3000,
+    }),
     ...process.env,
   };
 }

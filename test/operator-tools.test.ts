@@ -122,7 +122,13 @@ describe('the database files, whatever the data folder', () => {
 
   /** Starts the local stack on dataDir, writes through the API, and gives each database file's mode (octal), while it runs. */
   async function runAndWrite(): Promise<Record<string, string>> {
-    const stack = await startLocalStack({ dataDir, apiPort: 0, storagePort: 0, env: { ENVIRONMENT: 'test', LOG_LEVEL: 'warn' } });
+    const stack = await startLocalStack({
+      dataDir,
+      apiPort: 0,
+      storagePort: 0,
+      mailPort: 0,
+      env: { ENVIRONMENT: 'test', LOG_LEVEL: 'warn' },
+    });
     try {
       await apiClient(stack.apiUrl).signup(uniqueName('mode'));
       const modes: Record<string, string> = {};

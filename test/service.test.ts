@@ -215,7 +215,15 @@ describe('transport and cross-origin rules', () => {
   }
 
   it('sends HSTS in production, and not on the plain-http local default', async () => {
-    const production = await serve({ ENVIRONMENT: 'production', PUBLIC_URL: 'https://files.example.com' });
+    const production = await serve({
+      ENVIRONMENT: 'production',
+      PUBLIC_URL: 'https://files.example.com',
+      // Production needs mail settings to start; nothing here sends any.
+      MAIL_FROM: 'no-reply@files.example.com',
+      SES_REGION: 'eu-west-1',
+      SES_ACCESS_KEY_ID: stack.secrets.storageAccessKeyId,
+      SES_SECRET_ACCESS_KEY: stack.secrets.storageSecretAccessKey,
+    });
     expect((await fetch(`${production}/api/health`)).headers.get('strict-transport-security')).toMatch(/max-age=\d{7,}/);
     expect((await fetch(`${stack.apiUrl}/api/health`)).headers.get('strict-transport-security')).toBeNull();
   });

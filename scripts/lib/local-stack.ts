@@ -6,6 +6,7 @@ import { assertPortFree, createNodeDeps, listenApi, PortInUseError } from '../..
 import type { Clock } from '../../shared/clock';
 import { type Config, loadConfig } from '../../shared/config';
 import { ensureDataDir, type LocalSecrets, migrateDatabase } from './data-dir';
+import { type MailServer, startMailServer } from './mail-server';
 import { startStorageServer } from './storage-server';
 
 /**
@@ -23,6 +24,7 @@ export function localEnv(options: {
   dataDir: string;
   secrets: LocalSecrets;
   storageUrl: string;
+  mailUrl: string;
   apiPort: number;
   bucket?: string;
 }): Record<string, string> {
@@ -37,6 +39,13 @@ export function localEnv(options: {
     S3_SECRET_ACCESS_KEY: options.secrets.storageSecretAccessKey,
     JWT_SECRET: options.secrets.jwtSecret,
     LINK_SECRET: options.secrets.linkSecret,
+    MAIL_FROM: 'Secure File Share <no-reply@localhost>',
+    SES_ENDPOINT: options.mailUrl,
+    SES_REGION: 'us-east-1',
+    // The local mail server checks that a request is signed, not with which key: the storage
+    // credentials, generated with the data folder, serve rather than a second pair to keep.
+    SES_ACCESS_KEY_ID: options.secrets.storageAccessKeyId,
+    SES_SECRET_ACCESS_KEY: options.secrets.storageSecretAccessKey,
   };
 }
 
@@ -55,6 +64,10 @@ function stackEnv(local: Parameters<typeof localEnv>[0], extra: Record<string, s
       'S3_SECRET_ACCESS_KEY',
       'JWT_SECRET',
       'LINK_SECRET',
+      'SES_ENDPOINT',
+      'SES_REGION',
+      'SES_ACCESS_KEY_ID',
+      'SES_SECRET_ACCESS_KEY',
     ]),
   };
 }
@@ -63,6 +76,7 @@ export interface LocalStackOptions {
   dataDir: string;
   apiPort: number;
   storagePort: number;
+  mailPort: number;
   /** Extra configuration (e.g. BCRYPT_COST, ACCESS_TOKEN_TTL_SECONDS); secrets are generated. */
   env?: Record<string, string | undefined>;
   /** Tests move time with this instead of sleeping. */
@@ -73,6 +87,8 @@ export interface LocalStack {
   config: Config;
   apiUrl: string;
   storageUrl: string;
+  /** The local SES server the API sends through; a person reads its web inbox at `mailUrl/`. */
+  mailUrl: string;
   secrets: LocalSecrets;
   databaseUrl: string;
   /** Bytes the API process has read from its clients so far. */
@@ -80,13 +96,17 @@ export interface LocalStack {
   /** Takes the storage server down and brings it back on the same port: for fault tests. */
   stopStorage(): Promise<void>;
   restartStorage(): Promise<void>;
+  /** The same for the mail server (its messages are kept: they live in this process). */
+  stopMail(): Promise<void>;
+  restartMail(): Promise<void>;
+  /** Stops the API once the work it left running after its responses (mail delivery) is done. */
   stop(): Promise<void>;
 }
 
 /**
  * What every local stack does first, whether one process serves the API or several: the data
- * folder and its secrets, the migrations, a check that the API port is free, and where the
- * storage server keeps its objects and which credentials it accepts.
+ * folder and its secrets, the migrations, a check that the API port is free, where the storage
+ * server keeps its objects and which credentials it accepts, and where the mail server listens.
  */
 async function prepareLocalStack(options: LocalStackOptions) {
   const dataDir = path.resolve(options.dataDir);
@@ -103,15 +123,30 @@ async function prepareLocalStack(options: LocalStackOptions) {
     accessKeyId: secrets.storageAccessKeyId,
     secretAccessKey: secrets.storageSecretAccessKey,
   };
-  return { dataDir, secrets, databaseUrl, bucket, storageOptions };
+  return { dataDir, secrets, databaseUrl, bucket, storageOptions, mailOptions: { host: LOOPBACK, port: options.mailPort } };
+}
+
+/** Starts the storage and mail servers; if one cannot start, the other is stopped again. */
+async function startServices(storageOptions: Parameters<typeof startStorageServer>[0], mailOptions: Parameters<typeof startMailServer>[0]) {
+  const storage = await startStorageServer(storageOptions);
+  let mail: MailServer;
+  try {
+    mail = await startMailServer(mailOptions);
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  return { storage, mail };
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const { dataDir, secrets, databaseUrl, bucket, storageOptions } = await prepareLocalStack(options);
-  let storage = await startStorageServer(storageOptions);
+  const { dataDir, secrets, databaseUrl, bucket, storageOptions, mailOptions } = await prepareLocalStack(options);
+  const services = await startServices(storageOptions, mailOptions);
+  let { storage, mail } = services;
   let storageUp = true;
+  let mailUp = true;
   try {
-    const env = stackEnv({ dataDir, secrets, storageUrl: storage.url, apiPort: options.apiPort, bucket }, options.env);
+    const env = stackEnv({ dataDir, secrets, storageUrl: storage.url, mailUrl: mail.url, apiPort: options.apiPort, bucket }, options.env);
     let config = loadConfig(env);
     let deps = createNodeDeps(config, options.clock);
     let api = await listenApi(deps, LOOPBACK, options.apiPort);
@@ -128,6 +163,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       config,
       apiUrl: api.url,
       storageUrl: storage.url,
+      mailUrl: mail.url,
       secrets,
       databaseUrl,
       apiBytesReceived: () => running.api.bytesReceived?.() ?? 0,
@@ -136,23 +172,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         storageUp = false;
       },
       async restartStorage() {
-        if (!storageUp)
-          storage = await startStorageServer({
-            ...storageOptions,
-            port: new URL(storage.url).port ? Number(new URL(storage.url).port) : options.storagePort,
-          });
+        if (!storageUp) storage = await startStorageServer({ ...storageOptions, port: storage.port });
         storageUp = true;
+      },
+      async stopMail() {
+        if (mailUp) await mail.close();
+        mailUp = false;
+      },
+      async restartMail() {
+        if (!mailUp) mail = await startMailServer({ ...mailOptions, port: mail.port });
+        mailUp = true;
       },
       async stop() {
         await running.api.close();
-        // Work a request handed over for after its response (mail delivery) finishes first.
+        // Mail a request handed over for after its response goes out (or stays queued) first.
         await running.deps.settled();
         running.deps.close();
         if (storageUp) await storage.close();
+        if (mailUp) await mail.close();
       },
     };
   } catch (error) {
     await storage.close();
+    await mail.close();
     throw error;
   }
 }
@@ -164,7 +206,8 @@ export interface ApiProcessStats {
   bytesReceived: number;
 }
 
-export interface ClusteredStack extends Omit<LocalStack, 'apiBytesReceived' | 'stopStorage' | 'restartStorage'> {
+export interface ClusteredStack
+  extends Omit<LocalStack, 'apiBytesReceived' | 'stopStorage' | 'restartStorage' | 'stopMail' | 'restartMail'> {
   /** The API processes' ids, in the order they started. */
   apiPids(): number[];
   apiStats(): Promise<ApiProcessStats[]>;
@@ -198,15 +241,15 @@ async function freePort(): Promise<number> {
 /**
  * The local default with `workers` API processes behind one port (node:cluster, which hands each
  * new connection to the next process). This process, the primary, prepares the data folder, runs
- * the migrations and the storage server once; each API process builds its own dependencies
+ * the migrations and the storage and mail servers once; each API process builds its own dependencies
  * (its own database connections) and serves the same app. The functions keep no state between
  * requests, so any process may answer any request.
  */
 export async function startClusteredStack(options: LocalStackOptions & { workers: number }): Promise<ClusteredStack> {
   if (options.clock) throw new Error('A clock cannot be shared with other processes.');
-  const { dataDir, secrets, databaseUrl, bucket, storageOptions } = await prepareLocalStack(options);
+  const { dataDir, secrets, databaseUrl, bucket, storageOptions, mailOptions } = await prepareLocalStack(options);
   const apiPort = options.apiPort === 0 ? await freePort() : options.apiPort;
-  const storage = await startStorageServer(storageOptions);
+  const { storage, mail } = await startServices(storageOptions, mailOptions);
   const workers: Worker[] = [];
   let stopping = false;
   const stopWorkers = () =>
@@ -226,7 +269,7 @@ export async function startClusteredStack(options: LocalStackOptions & { workers
       ),
     );
   try {
-    const env = stackEnv({ dataDir, secrets, storageUrl: storage.url, apiPort, bucket }, options.env);
+    const env = stackEnv({ dataDir, secrets, storageUrl: storage.url, mailUrl: mail.url, apiPort, bucket }, options.env);
     const config = loadConfig(env); // a configuration error is reported once, here
     cluster.setupPrimary({ exec: API_PROCESS, execArgv: process.execArgv });
     const started = (worker: Worker) =>
@@ -258,6 +301,7 @@ export async function startClusteredStack(options: LocalStackOptions & { workers
       config,
       apiUrl,
       storageUrl: storage.url,
+      mailUrl: mail.url,
       secrets,
       databaseUrl,
       apiPids: () => workers.map((w) => w.process.pid ?? 0),
@@ -282,12 +326,14 @@ export async function startClusteredStack(options: LocalStackOptions & { workers
         stopping = true;
         await stopWorkers();
         await storage.close();
+        await mail.close();
       },
     };
   } catch (error) {
     stopping = true;
     await stopWorkers();
     await storage.close();
+    await mail.close();
     throw error;
   }
 }

@@ -49,6 +49,7 @@ export async function startTestStack(env: Record<string, string> = {}, clock?: C
     dataDir,
     apiPort: 0,
     storagePort: 0,
+    mailPort: 0,
     // Behind a "proxy": the tests say which address each request comes from (see helpers/api.ts).
     env: { ENVIRONMENT: 'test', BCRYPT_COST: '10', TRUSTED_PROXY_HEADER: 'x-forwarded-for', LOG_LEVEL: 'warn', ...env },
     clock,
