@@ -36,6 +36,9 @@ export class MailError extends Error {
   }
 }
 
+/** The longest a send may take before it counts as failed: the outbox's claim outlasts it. */
+export const SEND_TIMEOUT_MS = 10_000;
+
 /** An address SES takes as one recipient: no display name, no list, no line break. */
 const ADDRESS = /^[^\s<>@,;"]+@[^\s<>@,;"]+$/;
 
@@ -47,7 +50,7 @@ export function createSesMailer(config: MailConfig, options: { fetch?: typeof fe
     region: config.region,
   });
   const doFetch = options.fetch ?? fetch;
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? SEND_TIMEOUT_MS;
   const url = `${config.endpoint}/v2/email/outbound-emails`;
 
   return {

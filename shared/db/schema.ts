@@ -107,3 +107,35 @@ export const rateLimits = sqliteTable('rate_limits', {
   count: integer('count').notNull(),
   lastAt: integer('last_at').notNull(),
 });
+
+/**
+ * Mail waiting to go, written in the same batch as the event that causes it (an invitation, a
+ * reset), so a message exists exactly when its event does. Delivery claims a row for a minute
+ * (`claimed_until`) before sending, so two processes never send one message at once; a failure
+ * moves `next_attempt_at` back by a growing delay. `kind` is a free label for the operator.
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: text('id').primaryKey(),
+    recipient: text('recipient').notNull(),
+    subject: text('subject').notNull(),
+    /** Emptied once sent: a body may carry a one-time link, which has no business staying here. */
+    textBody: text('text_body').notNull(),
+    htmlBody: text('html_body').notNull(),
+    kind: text('kind').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
+    claimedUntil: integer('claimed_until', { mode: 'timestamp_ms' }),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+    /** Why the last attempt failed, short: a status and an error type, never a credential or a body. */
+    lastError: text('last_error'),
+  },
+  (t) => [
+    // Delivery and the sweep: unsent messages by when they are due. Sent ones leave the index.
+    index('outbox_due_idx').on(t.nextAttemptAt).where(sql`${t.sentAt} is null`),
+  ],
+);
+
+export type OutboxRow = typeof outbox.$inferSelect;
