@@ -1,6 +1,9 @@
 import type { Clock } from './clock';
 import type { Database } from './db/client';
 import { deleteExpiredPendingFiles, ownedStorageKeys } from './files';
+import type { Logger } from './log';
+import type { Mailer } from './mail';
+import { deliverOutbox } from './outbox';
 import type { ObjectStorage } from './storage';
 
 /**
@@ -13,19 +16,38 @@ import type { ObjectStorage } from './storage';
  *    `orphanAgeSeconds`: the upload copy of a verified file, the object of a deleted file whose
  *    storage call failed, the remains of an interrupted completion. The age keeps the sweep away
  *    from a completion in progress, whose verified copy has no row yet for a few seconds.
+ *
+ * First, though, mail: messages in the outbox that are due (never tried, because the delivery
+ * after their response did not happen, or whose retry delay has passed) are sent, up to
+ * MAIL_PER_SWEEP a run. It goes first so that a storage outage does not hold mail back.
  */
 export interface SweepReport {
   expiredUploads: number;
   orphanObjects: number;
+  /** Messages sent, and messages that failed again (each waits its retry delay). */
+  mailSent: number;
+  mailFailed: number;
 }
 
+/** A cron run has a bounded number of outbound requests (Workers): the rest waits 15 minutes. */
+const MAIL_PER_SWEEP = 100;
+const MAIL_BATCH = 20;
+
 export async function sweep(
-  deps: { db: Database; storage: ObjectStorage; clock: Clock },
+  deps: { db: Database; storage: ObjectStorage; clock: Clock; mailer: Mailer; log: Logger },
   options: { orphanAgeSeconds?: number } = {},
 ): Promise<SweepReport> {
   const { db, storage, clock } = deps;
+  const report: SweepReport = { expiredUploads: 0, orphanObjects: 0, mailSent: 0, mailFailed: 0 };
+
+  for (let round = 0; round < MAIL_PER_SWEEP / MAIL_BATCH; round++) {
+    const delivered = await deliverOutbox(deps, { limit: MAIL_BATCH });
+    report.mailSent += delivered.sent;
+    report.mailFailed += delivered.failed;
+    if (delivered.sent + delivered.failed < MAIL_BATCH) break;
+  }
+
   const now = clock.now();
-  const report: SweepReport = { expiredUploads: 0, orphanObjects: 0 };
 
   for (;;) {
     const keys = await deleteExpiredPendingFiles(db, now, 100);

@@ -7,7 +7,9 @@ import { startTestStack, type TestStack, useStack } from './helpers/stack';
 
 /** `npm run sweep` as an operator runs it, on the stack's data folder; the other sweeps run in-process (sweepNow). */
 const sweepCli = (stack: TestStack, orphanAge = '0') =>
-  runScript('sweep.ts', ['--orphan-age', orphanAge], { env: { DATA_DIR: stack.dataDir, STORAGE_PORT: new URL(stack.storageUrl).port } });
+  runScript('sweep.ts', ['--orphan-age', orphanAge], {
+    env: { DATA_DIR: stack.dataDir, STORAGE_PORT: new URL(stack.storageUrl).port, MAIL_PORT: new URL(stack.mailUrl).port },
+  });
 
 describe('an upload URL past its expiry (the API clock 30 minutes behind storage)', () => {
   let stack: TestStack;
@@ -68,7 +70,7 @@ describe('the sweep (as npm run sweep runs it)', () => {
     expect(await storageAdmin(stack).exists(await storageKeyOf(stack, pending.body.file.id))).toBe(true);
     expect((await api.request('POST', `/api/files/${pending.body.file.id}/complete`, { token: ops.token })).status).toBe(200);
 
-    expect(await sweepNow(stack)).toEqual({ expiredUploads: 0, orphanObjects: 0 });
+    expect(await sweepNow(stack)).toEqual({ expiredUploads: 0, orphanObjects: 0, mailSent: 0, mailFailed: 0 });
   });
 
   it('removes an expired pending upload with its object; a completion after the sweep deadline is refused', async () => {

@@ -1,5 +1,6 @@
 import { AwsClient } from 'aws4fetch';
 import { createNodeDeps } from '../../runtime/node';
+import type { Clock } from '../../shared/clock';
 import { createDatabase } from '../../shared/db/client';
 import { documentTypeForFilename } from '../../shared/document-types';
 import { createPasswordHasher } from '../../shared/passwords';
@@ -96,10 +97,11 @@ export async function storageKeyOf(stack: ApiStack, fileId: string): Promise<str
 
 /**
  * The sweep as `npm run sweep -- --orphan-age SECONDS` runs it, in this process: the stack's
- * database and storage, the system clock (not the stack's), fresh connections closed after.
+ * database, storage and mail server, the system clock (not the stack's) unless one is given,
+ * fresh connections closed after.
  */
-export async function sweepNow(stack: ApiStack, orphanAgeSeconds = 0): Promise<SweepReport> {
-  const deps = createNodeDeps(stack.config);
+export async function sweepNow(stack: ApiStack, orphanAgeSeconds = 0, clock?: Clock): Promise<SweepReport> {
+  const deps = createNodeDeps(stack.config, clock);
   try {
     return await sweep(deps, { orphanAgeSeconds });
   } finally {
