@@ -11,6 +11,7 @@ const API_SUITES = [
   'test/concurrency.test.ts',
   'test/fuzz.test.ts',
   'test/hostile-documents.test.ts',
+  'test/mail.test.ts',
 ];
 
 export default defineConfig({

@@ -18,6 +18,11 @@ export interface ApiStack {
   runtime: 'node' | 'workerd';
   apiUrl: string;
   storageUrl: string;
+  /** The local SES server the service sends through; test/helpers/mailbox.ts reads what it got. */
+  mailUrl: string;
+  /** Takes the mail server down and brings it back on the same port (what it received is kept). */
+  stopMail(): Promise<void>;
+  restartMail(): Promise<void>;
   secrets: LocalSecrets;
   config: Config;
   /** Direct access to the same database, for arranging what no endpoint can (an ops user). */
@@ -42,7 +47,7 @@ export async function startApiStack(): Promise<ApiStack> {
   return startTestStack();
 }
 
-/** The Node stack (libSQL file, S3-protocol server, API) in a temporary folder on free ports. */
+/** The Node stack (libSQL file, S3-protocol server, mail server, API) in a temporary folder on free ports. */
 export async function startTestStack(env: Record<string, string> = {}, clock?: Clock): Promise<TestStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'sfs-test-'));
   const stack = await startLocalStack({

@@ -6,6 +6,7 @@ import { Miniflare, type MiniflareOptions } from 'miniflare';
 import { inject } from 'vitest';
 import { ASSETS_DIR, buildWorker } from '../../scripts/lib/build';
 import { ensureDataDir, migrateDatabase } from '../../scripts/lib/data-dir';
+import { type MailServer, startMailServer } from '../../scripts/lib/mail-server';
 import { startSqld } from '../../scripts/lib/sqld';
 import { startStorageServer } from '../../scripts/lib/storage-server';
 import { loadConfig } from '../../shared/config';
@@ -29,7 +30,7 @@ export interface WorkerStack extends ApiStack {
 
 /**
  * The worker bundle running in workerd (miniflare), against a real libSQL server (sqld) over
- * HTTP and the real S3-protocol server: the same black-box tests as on Node. The bundle is the
+ * HTTP, the real S3-protocol server and the local SES server: the same black-box tests as on Node. The bundle is the
  * one built for the run (test/global-setup-workerd.ts), else `options.script`, else built here.
  */
 export async function startWorkerStack(
@@ -57,6 +58,11 @@ export async function startWorkerStack(
     });
     cleanups.push(() => storage.close());
 
+    let mail: MailServer | undefined = await startMailServer({ host: '127.0.0.1', port: 0 });
+    const mailPort = mail.port;
+    const mailUrl = mail.url;
+    cleanups.push(async () => mail?.close());
+
     let bundleDir: string | undefined;
     try {
       bundleDir = inject('workerBundle');
@@ -82,6 +88,11 @@ export async function startWorkerStack(
       S3_REGION: 'us-east-1',
       S3_ACCESS_KEY_ID: secrets.storageAccessKeyId,
       S3_SECRET_ACCESS_KEY: secrets.storageSecretAccessKey,
+      MAIL_FROM: 'Secure File Share <no-reply@localhost>',
+      SES_REGION: 'us-east-1',
+      SES_ENDPOINT: mailUrl,
+      SES_ACCESS_KEY_ID: secrets.storageAccessKeyId,
+      SES_SECRET_ACCESS_KEY: secrets.storageSecretAccessKey,
     };
     const withBindings = (overrides: Record<string, string | undefined>) => {
       const env = { ...defaults };
@@ -118,6 +129,14 @@ export async function startWorkerStack(
       runtime: 'workerd',
       apiUrl: url.origin,
       storageUrl: storage.url,
+      mailUrl,
+      async stopMail() {
+        await mail?.close();
+        mail = undefined;
+      },
+      async restartMail() {
+        mail ??= await startMailServer({ host: '127.0.0.1', port: mailPort });
+      },
       secrets,
       // For the test's convenience (public URL, bucket): the stack's own secrets, whatever the worker was given.
       config: loadConfig({ ...env, ENVIRONMENT: 'test', JWT_SECRET: secrets.jwtSecret, LINK_SECRET: secrets.linkSecret }),
