@@ -11,7 +11,11 @@ const API_SUITES = [
   'test/concurrency.test.ts',
   'test/fuzz.test.ts',
   'test/hostile-documents.test.ts',
+  'test/sessions.test.ts',
+  'test/signup-modes.test.ts',
   'test/mail.test.ts',
+  'test/users.test.ts',
+  'test/invitations.test.ts',
 ];
 
 export default defineConfig({

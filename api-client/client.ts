@@ -119,7 +119,9 @@ export type Success<R> =
 /** Awaits a call made through the client and gives its typed body (the client threw on anything else). */
 export async function unwrap<R extends ClientResponse<unknown, number, ResponseFormat>>(call: Promise<R>): Promise<Success<R>> {
   const res = await call;
-  return (res.status === 204 ? undefined : await res.json()) as Success<R>;
+  // No content (204, or a 202 that only says "accepted"): nothing to parse.
+  const text = res.status === 204 ? '' : await res.text();
+  return (text ? JSON.parse(text) : undefined) as Success<R>;
 }
 
 /** The token of a download link (`…/api/download/{token}`), to follow the link through the client. */

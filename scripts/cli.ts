@@ -7,10 +7,15 @@
  *   share ID --client NAME… [--all] [--replace]   ops: grant a file to clients
  *   download ID [--out PATH] [--force]    clients: fetch a file through its encrypted link
  *   audit ID                              ops: who downloaded a file
- *   whoami | logout
+ *   invite EMAIL [--ops]                  ops: invite someone to sign up (as ops: administrators only)
+ *   users [--status S] [--role R] [--search Q] [--json]   ops: the accounts
+ *   approve | disable | enable USER       ops: by username, email or id
+ *   passwd                                change your password (prompted without echo, or two lines of stdin)
+ *   whoami | logout [--everywhere]
  *
- * The session (API URL and access token) is kept in $SFS_CONFIG, by default
- * ~/.config/secure-file-share/session.json, readable by you only.
+ * The session (API URL, access token, refresh token) is kept in $SFS_CONFIG, by default
+ * ~/.config/secure-file-share/session.json, readable by you only. An access token lasts minutes;
+ * before it runs out the refresh token, used once, gets the next pair, so a sign-in lasts days.
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -23,7 +28,7 @@ import { text } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { SingleBar } from 'cli-progress';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { InferResponseType } from 'hono/client';
 import { read } from 'read';
 import { type ApiClient, ApiError, ApiUnreachable, createApiClient, downloadLinkToken, unwrap } from '../api-client/client';
@@ -33,9 +38,16 @@ import { formatSize } from '../shared/format-size';
 interface Session {
   apiUrl: string;
   accessToken: string;
+  /** When the access token runs out (ms since the epoch). */
+  accessExpiresAt?: number;
+  /** Used once by the next refresh, which gives its successor. */
+  refreshToken?: string;
   username: string;
   role: string;
 }
+
+/** Refreshed this long before the access token runs out, so a command never starts with a dying one. */
+const REFRESH_MARGIN_MS = 60_000;
 
 const sessionFile = () =>
   process.env.SFS_CONFIG ??
@@ -44,11 +56,31 @@ const sessionFile = () =>
 class CliError extends Error {}
 
 async function loadSession(): Promise<Session> {
+  let session: Session;
   try {
-    return JSON.parse(await readFile(sessionFile(), 'utf8')) as Session;
+    session = JSON.parse(await readFile(sessionFile(), 'utf8')) as Session;
   } catch {
     throw new CliError('Not signed in: run `npm run cli -- login` first.');
   }
+  if (session.refreshToken && (session.accessExpiresAt ?? 0) - REFRESH_MARGIN_MS < Date.now()) {
+    // The refresh token is used up by this call: the new one is saved before anything else runs.
+    const result = await unwrap(apiAt(session.apiUrl).api.auth.refresh.$post({ json: { refreshToken: session.refreshToken } })).catch(
+      (error: unknown) => {
+        if (error instanceof ApiError && error.status === 401) {
+          throw new CliError('Your session has ended (signed out, idle too long, or too old): run `npm run cli -- login` again.');
+        }
+        throw error;
+      },
+    );
+    session = {
+      ...session,
+      accessToken: result.accessToken,
+      accessExpiresAt: Date.now() + result.expiresIn * 1000,
+      ...(result.refreshToken ? { refreshToken: result.refreshToken } : {}),
+    };
+    await saveSession(session);
+  }
+  return session;
 }
 
 async function saveSession(session: Session) {
@@ -73,6 +105,8 @@ function apiAt(apiUrl: string, session?: Session) {
 const signedIn = (session: Session) => apiAt(session.apiUrl, session);
 
 type FilePage = InferResponseType<ApiClient['api']['files']['$get'], 200>;
+type UserPage = InferResponseType<ApiClient['api']['users']['$get'], 200>;
+type User = UserPage['items'][number];
 
 /** What went wrong, in words: a problem+json answer gives its detail and its field errors. */
 function describe(error: unknown): string {
@@ -105,9 +139,54 @@ const counter = (onBytes: (n: number) => void) =>
     },
   });
 
-async function readPassword(): Promise<string> {
-  if (process.stdin.isTTY) return read({ prompt: 'Password: ', silent: true, replace: '' });
+async function readPassword(prompt = 'Password: '): Promise<string> {
+  if (process.stdin.isTTY) return read({ prompt, silent: true, replace: '' });
   return (await text(process.stdin)).replace(/\r?\n$/, '');
+}
+
+/** Several secrets: prompted for in turn without echo, or one per line of standard input. */
+async function readPasswords(prompts: string[]): Promise<string[]> {
+  if (process.stdin.isTTY) {
+    const answers: string[] = [];
+    for (const prompt of prompts) answers.push(await readPassword(prompt));
+    return answers;
+  }
+  const lines = (await text(process.stdin)).split(/\r?\n/).slice(0, prompts.length);
+  if (lines.length < prompts.length || lines.some((line) => line === '')) {
+    throw new CliError(
+      `Give ${prompts.length} lines on standard input: ${prompts.map((p) => p.replace(/: $/, '').toLowerCase()).join(', ')}.`,
+    );
+  }
+  return lines;
+}
+
+/** Every account matching the filters, through every page. */
+async function allUsers(client: ApiClient, filters: { q?: string; role?: 'ops' | 'client'; status?: User['status'] }): Promise<User[]> {
+  const rows: User[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: UserPage = await unwrap(client.api.users.$get({ query: { ...filters, limit: '100', cursor: cursor ?? undefined } }));
+    rows.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return rows;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The account a username, an email or an id names (found through the list's search). */
+async function findUser(client: ApiClient, who: string): Promise<{ id: string; username: string }> {
+  if (UUID.test(who)) return { id: who.toLowerCase(), username: who };
+  const wanted = who.trim().toLowerCase();
+  const found = (await allUsers(client, { q: wanted })).find((u) => u.username === wanted || u.email === wanted);
+  if (!found) throw new CliError(`No account is called ${who}.`);
+  return found;
+}
+
+/** Columns padded to their widest cell, two spaces apart, the last one as it is. */
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
 }
 
 const program = new Command('cli').description('Secure file sharing from the terminal.').showHelpAfterError();
@@ -127,25 +206,39 @@ program
       throw new CliError('Give --username when the password comes from standard input.');
     }
     const username = options.username ?? (await read<string>({ prompt: 'Username or email: ' }));
-    const result = await unwrap(apiAt(apiUrl).api.auth.login.$post({ json: { username, password: await readPassword() } }));
-    await saveSession({ apiUrl, accessToken: result.accessToken, username: result.user.username, role: result.user.role });
+    const result = await unwrap(
+      apiAt(apiUrl).api.auth.login.$post({ json: { username, password: await readPassword(), refreshTokenIn: 'body' } }),
+    );
+    await saveSession({
+      apiUrl,
+      accessToken: result.accessToken,
+      accessExpiresAt: Date.now() + result.expiresIn * 1000,
+      ...(result.refreshToken ? { refreshToken: result.refreshToken } : {}),
+      username: result.user.username,
+      role: result.user.role,
+    });
     console.log(`Signed in to ${apiUrl} as ${result.user.username} (${result.user.role}).`);
   });
 
 program
   .command('logout')
-  .description('sign out everywhere and forget the session')
-  .action(async () => {
-    const session = await loadSession();
-    const confirmed = await unwrap(signedIn(session).api.auth.logout.$post()).then(
+  .description('sign out of this session (--everywhere: every session of yours) and forget it')
+  .option('--everywhere', 'end every session of your account, on every device')
+  .action(async (options: { everywhere?: boolean }) => {
+    const session = await loadSession().catch(async (error: unknown) => {
+      await rm(sessionFile(), { force: true });
+      throw error;
+    });
+    const auth = signedIn(session).api.auth;
+    const confirmed = await unwrap(options.everywhere ? auth['logout-all'].$post() : auth.logout.$post()).then(
       () => true,
       () => false,
     );
     await rm(sessionFile(), { force: true });
-    if (confirmed) console.log('Signed out everywhere.');
+    if (confirmed) console.log(options.everywhere ? 'Signed out everywhere.' : 'Signed out.');
     else
       throw new CliError(
-        'The session was forgotten here, but the service did not confirm the sign-out: the token stays valid until it expires (at most 15 minutes).',
+        'The session was forgotten here, but the service did not confirm the sign-out: its access token stays valid until it expires (at most 15 minutes).',
       );
   });
 
@@ -312,6 +405,96 @@ program
     const { items } = await unwrap(client.api.files[':id'].downloads.$get({ param: { id: encodeURIComponent(id) } }));
     if (items.length === 0) console.log('No downloads yet.');
     for (const d of items) console.log(`${d.at}  ${d.user.username}`);
+  });
+
+program
+  .command('invite')
+  .description('ops: invite someone to sign up; the link goes to their email')
+  .argument('<email>', 'their email address')
+  .option('--ops', 'as a member of ops (administrators only)')
+  .action(async (email: string, options: { ops?: boolean }) => {
+    const client = signedIn(await loadSession());
+    const { invitation } = await unwrap(client.api.invitations.$post({ json: { email, role: options.ops ? 'ops' : 'client' } }));
+    console.log(
+      `Invited ${invitation.email} as ${invitation.role}; the link in the email works once, until ${invitation.expiresAt.slice(0, 16).replace('T', ' ')} UTC.`,
+    );
+  });
+
+program
+  .command('users')
+  .description('ops: the accounts, by username')
+  .addOption(new Option('--status <status>', 'only those in this status').choices(['active', 'pending', 'unverified', 'disabled']))
+  .addOption(new Option('--role <role>', 'only those of this role').choices(['client', 'ops']))
+  .option('--search <text>', 'only those whose username or email starts with it')
+  .option('--json', 'print JSON instead of a table')
+  .action(async (options: { status?: User['status']; role?: 'ops' | 'client'; search?: string; json?: boolean }) => {
+    const client = signedIn(await loadSession());
+    const rows = await allUsers(client, {
+      ...(options.search ? { q: options.search } : {}),
+      ...(options.role ? { role: options.role } : {}),
+      ...(options.status ? { status: options.status } : {}),
+    });
+    if (options.json) {
+      console.log(JSON.stringify(rows, null, 2));
+      return;
+    }
+    if (rows.length === 0) {
+      console.log('No accounts match.');
+      return;
+    }
+    console.log(
+      table([
+        ['USERNAME', 'ROLE', 'STATUS', 'CREATED', 'EMAIL'],
+        ...rows.map((u) => [u.username, u.admin ? 'ops+admin' : u.role, u.status, u.createdAt.slice(0, 16).replace('T', ' '), u.email]),
+      ]),
+    );
+  });
+
+program
+  .command('approve')
+  .description('ops: approve an account waiting for it')
+  .argument('<user>', 'username, email or id')
+  .action(async (who: string) => {
+    const client = signedIn(await loadSession());
+    const { id } = await findUser(client, who);
+    const { user } = await unwrap(client.api.users[':id'].approve.$post({ param: { id: encodeURIComponent(id) } }));
+    console.log(`Approved ${user.username}; they have been told by email.`);
+  });
+
+program
+  .command('disable')
+  .description('ops: disable an account: its sessions, tokens and links stop at once')
+  .argument('<user>', 'username, email or id')
+  .action(async (who: string) => {
+    const client = signedIn(await loadSession());
+    const { id } = await findUser(client, who);
+    const { user } = await unwrap(client.api.users[':id'].disable.$post({ param: { id: encodeURIComponent(id) } }));
+    console.log(`Disabled ${user.username}; every session of it has ended.`);
+  });
+
+program
+  .command('enable')
+  .description('ops: enable a disabled account')
+  .argument('<user>', 'username, email or id')
+  .action(async (who: string) => {
+    const client = signedIn(await loadSession());
+    const { id } = await findUser(client, who);
+    const { user } = await unwrap(client.api.users[':id'].enable.$post({ param: { id: encodeURIComponent(id) } }));
+    console.log(`Enabled ${user.username}; it can sign in again.`);
+  });
+
+program
+  .command('passwd')
+  .description('change your password; your other sessions are signed out')
+  .action(async () => {
+    const client = signedIn(await loadSession());
+    const prompts = ['Current password: ', 'New password: '];
+    const [currentPassword = '', newPassword = '', repeated] = await readPasswords(
+      process.stdin.isTTY ? [...prompts, 'New password again: '] : prompts,
+    );
+    if (repeated !== undefined && repeated !== newPassword) throw new CliError('The new passwords differ; nothing was changed.');
+    await unwrap(client.api.me.password.$post({ json: { currentPassword, newPassword } }));
+    console.log('Password changed; your other sessions have been signed out.');
   });
 
 try {

@@ -85,6 +85,8 @@ try {
     ...parsed.data,
     passwordHash: await createPasswordHasher(cost).hash(parsed.data.password),
     role: 'ops',
+    // The accounts this tool makes are administrators: they may also invite and remove ops.
+    admin: true,
     now: new Date(),
   });
   console.log(`Created ops user "${user.username}" (${user.email}), id ${user.id}.`);

@@ -4,12 +4,16 @@
  * with its web inbox, and the API.
  *
  * Environment overrides: PORT (API, default 3000), STORAGE_PORT (default 9000), MAIL_PORT
- * (default 8005), DATA_DIR (default .data), NODE_WORKERS (API processes behind the one port, default 1), and
- * any setting of shared/config.ts except the generated secrets.
+ * (default 8005), DATA_DIR (default .data), NODE_WORKERS (API processes behind the one port, default 1),
+ * SWEEP_INTERVAL_SECONDS (how often the sweep runs in this process: mail retries, expired uploads,
+ * ended sessions; default 300, 0 for never), and any setting of shared/config.ts except the
+ * generated secrets.
  */
 import path from 'node:path';
-import { PortInUseError } from '../runtime/node';
+import { createNodeDeps, PortInUseError } from '../runtime/node';
 import { ConfigError } from '../shared/config';
+import { describeError } from '../shared/log';
+import { sweep } from '../shared/sweep';
 import { PROJECT_ROOT, startClusteredStack, startLocalStack } from './lib/local-stack';
 
 // What the service creates (the database and its -wal/-shm, stored objects, secrets) is for this
@@ -39,8 +43,28 @@ const workers = (() => {
   return value;
 })();
 
+/** SWEEP_INTERVAL_SECONDS: the sweep on a timer, as the cron runs it on Workers. */
+const sweepSeconds = (() => {
+  const raw = process.env.SWEEP_INTERVAL_SECONDS;
+  if (raw === undefined || raw === '') return 300;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 86_400) {
+    console.error(`SWEEP_INTERVAL_SECONDS must be a whole number of seconds (0–86400; 0: never), got "${raw}".`);
+    process.exit(1);
+  }
+  return value;
+})();
+
 const dataDir = path.resolve(PROJECT_ROOT, process.env.DATA_DIR ?? '.data');
-const { PORT: _port, STORAGE_PORT: _storagePort, MAIL_PORT: _mailPort, DATA_DIR: _dataDir, NODE_WORKERS: _workers, ...env } = process.env;
+const {
+  PORT: _port,
+  STORAGE_PORT: _storagePort,
+  MAIL_PORT: _mailPort,
+  DATA_DIR: _dataDir,
+  NODE_WORKERS: _workers,
+  SWEEP_INTERVAL_SECONDS: _sweep,
+  ...env
+} = process.env;
 
 try {
   const options = {
@@ -66,10 +90,28 @@ Create the first ops user in another terminal:
   npm run ops:create -- --username alice --email alice@example.com
 
 Press Ctrl+C to stop.`);
+  // The sweep on a timer: mail that could not go at once is retried, and what crashes and time
+  // leave behind is cleared, without anyone running `npm run sweep`.
+  const sweepDeps = sweepSeconds > 0 ? createNodeDeps(stack.config) : undefined;
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const timer = sweepDeps
+    ? setInterval(() => {
+        sweeping = sweep(sweepDeps).then(
+          (report) => {
+            if (Object.values(report).some((n) => n > 0)) sweepDeps.log('info', { event: 'sweep', ...report });
+          },
+          (error: unknown) => sweepDeps.log('error', { event: 'sweep_failed', error: describeError(error) }),
+        );
+      }, sweepSeconds * 1000)
+    : undefined;
+  timer?.unref();
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    clearInterval(timer);
+    await sweeping;
+    sweepDeps?.close();
     await stack.stop();
     process.exit(0);
   };

@@ -18,11 +18,13 @@ const VERIFIED_CACHE_SIZE = 2048;
 export interface AccessTokenClaims {
   userId: string;
   role: Role;
+  /** The session the token belongs to: signing out of it ends the token too. */
+  sessionId: string;
   issuedAt: Date;
 }
 
 export interface AccessTokenIssuer {
-  issue(user: { id: string; role: Role }, now: Date): Promise<{ token: string; expiresIn: number }>;
+  issue(user: { id: string; role: Role }, sessionId: string, now: Date): Promise<{ token: string; expiresIn: number }>;
   /** Returns the claims, or null for any token that is not a valid, current access token. */
   verify(token: string, now: Date): Promise<AccessTokenClaims | null>;
 }
@@ -55,9 +57,9 @@ export function createAccessTokens(options: { secret: string; issuer: string; au
     verified.set(token, entry);
   };
   return {
-    async issue(user, now) {
+    async issue(user, sessionId, now) {
       const iat = now.getTime() / 1000;
-      const token = await new SignJWT({ role: user.role })
+      const token = await new SignJWT({ role: user.role, sid: sessionId })
         .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, typ: ACCESS_TOKEN_TYP })
         .setSubject(user.id)
         .setIssuer(options.issuer)
@@ -87,13 +89,19 @@ export function createAccessTokens(options: { secret: string; issuer: string; au
         const role = payload.role;
         if (
           typeof payload.sub !== 'string' ||
+          typeof payload.sid !== 'string' ||
           (role !== 'ops' && role !== 'client') ||
           typeof payload.iat !== 'number' ||
           !Number.isFinite(payload.iat)
         ) {
           return null;
         }
-        const claims: AccessTokenClaims = { userId: payload.sub, role: role as Role, issuedAt: new Date(payload.iat * 1000) };
+        const claims: AccessTokenClaims = {
+          userId: payload.sub,
+          role: role as Role,
+          sessionId: payload.sid as string,
+          issuedAt: new Date(payload.iat * 1000),
+        };
         const expiresAt = new Date((payload.exp as number) * 1000);
         if (!isCurrent(claims.issuedAt, expiresAt, now)) return null;
         remember(token, { claims, expiresAt });

@@ -66,6 +66,13 @@ const envSchema = z.object({
   JWT_ISSUER: z.string().min(1).default('secure-file-share'),
   JWT_AUDIENCE: z.string().min(1).default('secure-file-share-api'),
   ACCESS_TOKEN_TTL_SECONDS: intFromString(60, 3600, 900),
+  /** Who may create an account: `approval` (anyone; ops approve), `invite` (invitations only), `open` (email verified). */
+  SIGNUP_MODE: z.enum(['approval', 'invite', 'open']).default('approval'),
+  /** A session not refreshed for this long ends. */
+  SESSION_IDLE_DAYS: intFromString(1, 90, 14),
+  /** No session lives longer than this, however active. */
+  SESSION_MAX_DAYS: intFromString(1, 365, 60),
+  INVITATION_TTL_DAYS: intFromString(1, 30, 7),
   BCRYPT_COST: bcryptCost,
   MAX_BODY_BYTES: intFromString(1024, 1024 * 1024, 64 * 1024),
   MAX_UPLOAD_BYTES: intFromString(1024, 5 * 1024 * 1024 * 1024, 100 * 1024 * 1024),
@@ -114,6 +121,10 @@ export interface Config {
   environment: 'production' | 'development' | 'test';
   publicUrl: string;
   jwt: { secret: string; issuer: string; audience: string; ttlSeconds: number };
+  signupMode: 'approval' | 'invite' | 'open';
+  /** Refresh sessions: the idle and the absolute limit. */
+  sessions: { idleSeconds: number; maxSeconds: number };
+  invitationTtlSeconds: number;
   linkSecret: string;
   bcryptCost: number;
   maxBodyBytes: number;
@@ -244,6 +255,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       audience: e.JWT_AUDIENCE,
       ttlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     },
+    signupMode: e.SIGNUP_MODE,
+    sessions: { idleSeconds: e.SESSION_IDLE_DAYS * 86_400, maxSeconds: e.SESSION_MAX_DAYS * 86_400 },
+    invitationTtlSeconds: e.INVITATION_TTL_DAYS * 86_400,
     linkSecret: e.LINK_SECRET as string,
     bcryptCost: e.BCRYPT_COST,
     maxBodyBytes: e.MAX_BODY_BYTES,

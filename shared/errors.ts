@@ -26,6 +26,19 @@ export type ErrorCode =
   | 'already_completed'
   | 'link_expired'
   | 'rate_limited'
+  | 'csrf_refused'
+  | 'invalid_refresh_token'
+  | 'refresh_token_reused'
+  | 'signup_by_invitation_only'
+  | 'invalid_invitation'
+  | 'invitation_expired'
+  | 'invitation_used'
+  | 'invitation_revoked'
+  | 'invalid_token'
+  | 'wrong_password'
+  | 'not_pending'
+  | 'cannot_change_self'
+  | 'admin_required'
   | 'dependency_unavailable'
   | 'internal_error';
 
@@ -48,6 +61,19 @@ const titles: Record<ErrorCode, string> = {
   already_completed: 'Upload already completed',
   link_expired: 'Link expired',
   rate_limited: 'Too many requests',
+  csrf_refused: 'Cross-site request refused',
+  invalid_refresh_token: 'Invalid refresh token',
+  refresh_token_reused: 'Refresh token reused',
+  signup_by_invitation_only: 'Sign-up by invitation only',
+  invalid_invitation: 'Invalid invitation',
+  invitation_expired: 'Invitation expired',
+  invitation_used: 'Invitation already used',
+  invitation_revoked: 'Invitation revoked',
+  invalid_token: 'Invalid or expired link',
+  wrong_password: 'Wrong password',
+  not_pending: 'Not waiting for approval',
+  cannot_change_self: 'Not on your own account',
+  admin_required: 'Administrators only',
   dependency_unavailable: 'Service unavailable',
   internal_error: 'Internal error',
 };

@@ -3,7 +3,7 @@ import { alias } from 'drizzle-orm/sqlite-core';
 import { type Cursor, encodeCursor } from './cursor';
 import type { Database } from './db/client';
 import { param, preparedSelect, preparedSelectSql, type SqlRunner } from './db/prepared';
-import { type FileRow, type FileStatus, fileGrants, files, type Role, users } from './db/schema';
+import { type FileRow, type FileStatus, fileGrants, files, type Role, type UserStatus, users } from './db/schema';
 
 /**
  * File rows, the queries the endpoints need, and the one rule for which files a viewer may see.
@@ -26,6 +26,7 @@ export interface PublicFile {
 export interface Viewer {
   id: string;
   role: Role;
+  status: UserStatus;
 }
 
 type FileWithUploader = FileRow & { uploaderUsername: string };
@@ -47,14 +48,16 @@ const withUploader = { ...getTableColumns(files), uploaderUsername: users.userna
 
 /*
  * Which files a viewer may see: the one rule that listing, showing and link redemption all go
- * through. Ops see every file. A client sees a file only when it is ready and shared with it,
- * directly or with all clients; any other file is, to a client, one that does not exist (→ 404).
+ * through. Ops see every file. An active client sees a file only when it is ready and shared with
+ * it, directly or with all clients; a client that is not active (pending approval, unverified,
+ * disabled) sees none. Any other file is, to a client, one that does not exist (→ 404).
  *
  * A client's half is built from the parts below, over any alias of `files` and `file_grants`, so
  * the check of one file (`visibleTo`) and a page of the list (`clientPageQuery`, which walks each
  * way of sharing by its own index) cannot come to disagree.
  */
 const seesEveryFile = (viewer: Viewer) => viewer.role === 'ops';
+const seesNoFile = (viewer: Viewer) => viewer.role !== 'ops' && viewer.status !== 'active';
 const isReady = (file: { status: AnyColumn }) => sql`${file.status} = 'ready'`;
 const isSharedWithAllClients = (file: { sharedWithAllClients: AnyColumn }) => sql`${file.sharedWithAllClients} = 1`;
 const isGrantedTo = (grant: { userId: AnyColumn }, clientId: SQLWrapper) => sql`${grant.userId} = ${clientId}`;
@@ -95,7 +98,8 @@ export function findFile(runner: SqlRunner, id: string): Promise<FileWithUploade
 }
 
 /** The file as the viewer may see it; undefined (→ 404) for anything a client may not see. */
-export function findVisibleFile(runner: SqlRunner, id: string, viewer: Viewer): Promise<FileWithUploader | undefined> {
+export async function findVisibleFile(runner: SqlRunner, id: string, viewer: Viewer): Promise<FileWithUploader | undefined> {
+  if (seesNoFile(viewer)) return undefined;
   return seesEveryFile(viewer) ? fileById.first(runner, { id }) : visibleFileById.first(runner, { id, viewerId: viewer.id });
 }
 
@@ -109,6 +113,7 @@ export async function listFiles(
   viewer: Viewer,
   options: { limit: number; cursor?: Cursor },
 ): Promise<{ items: FileWithUploader[]; nextCursor: string | null }> {
+  if (seesNoFile(viewer)) return { items: [], nextCursor: null };
   const take = options.limit + 1;
   const c = options.cursor;
   const cursor = c ? { cursorAt: c.createdAt, cursorId: c.id } : {};

@@ -25,6 +25,14 @@ export const RULES = {
   // Low cap on purpose: this one a stranger can drive, so it only ever slows the account down.
   loginPerAccount: { free: 20, baseDelaySeconds: 1, maxDelaySeconds: 30, windowSeconds: 3600 },
   signupPerIp: { free: 10, baseDelaySeconds: 60, maxDelaySeconds: 3600, windowSeconds: 3600 },
+  // Links sent by email (invitations, resets, verification): guessing one is hopeless (256 bits),
+  // but every attempt costs a lookup, so a stream of them from one address slows down.
+  tokenPerIp: { free: 20, baseDelaySeconds: 1, maxDelaySeconds: 300, windowSeconds: 3600 },
+  // Asking for a reset mail: per address, and per email (so one inbox is not flooded).
+  forgotPerIp: { free: 10, baseDelaySeconds: 30, maxDelaySeconds: 3600, windowSeconds: 3600 },
+  forgotPerEmail: { free: 3, baseDelaySeconds: 300, maxDelaySeconds: 3600, windowSeconds: 3600 },
+  // Wrong current passwords (password change, removing a factor) for one signed-in account.
+  reauthPerAccount: { free: 5, baseDelaySeconds: 2, maxDelaySeconds: 900, windowSeconds: 3600 },
 } satisfies Record<string, LimitRule>;
 
 export interface Limit {
@@ -79,5 +87,7 @@ export async function recordAttempt(db: Database, limits: Limit[], now: Date): P
 }
 
 export async function clearAttempts(db: Database, keys: string[]): Promise<void> {
-  if (keys.length > 0) await db.delete(rateLimits).where(inArray(rateLimits.key, keys));
+  if (keys.length > 0) await clearAttemptsStatement(db, keys);
 }
+
+export const clearAttemptsStatement = (db: Database, keys: string[]) => db.delete(rateLimits).where(inArray(rateLimits.key, keys));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FILE_STATUSES, ROLES } from './db/schema';
+import { FILE_STATUSES, ROLES, USER_STATUSES } from './db/schema';
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, utf8Length } from './passwords';
 
 /** zod schemas shared by several endpoints; each validates requests and documents the API. */
@@ -33,6 +33,10 @@ export const NewPassword = z
   });
 
 export const Role = z.enum(ROLES);
+export const UserStatus = z.enum(USER_STATUSES).meta({
+  description:
+    '`active`; `pending`: waiting for ops to approve it; `unverified`: has not yet followed the link sent to its email; `disabled`: stopped by ops. Only an active client sees files.',
+});
 
 export const User = z
   .object({
@@ -40,11 +44,27 @@ export const User = z
     username: z.string(),
     email: z.string(),
     role: Role,
+    status: UserStatus,
+    admin: z.boolean().meta({ description: 'Ops only: may also invite and remove ops accounts.' }),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'User' });
 
 export const UserEnvelope = z.object({ user: User });
+
+/** What signing in and refreshing answer. */
+export const SessionTokens = z
+  .object({
+    accessToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().meta({ description: 'Seconds until the access token expires.' }),
+    refreshToken: z.string().optional().meta({
+      description: 'Only when asked for in the body (`refreshTokenIn: "body"`, or a refresh by body): keep it secret; it is used once.',
+    }),
+    sessionExpiresAt: z.iso.datetime().meta({ description: 'The session’s absolute limit; idle sessions end sooner.' }),
+    user: User,
+  })
+  .meta({ id: 'SessionTokens' });
 
 export const FileId = z.uuid().meta({ description: 'A file id.' });
 export const FileIdParams = z.object({ id: FileId });

@@ -1,5 +1,7 @@
+import { lt, or } from 'drizzle-orm';
 import type { Clock } from './clock';
 import type { Database } from './db/client';
+import { oneTimeTokens, sessions } from './db/schema';
 import { deleteExpiredPendingFiles, ownedStorageKeys } from './files';
 import type { Logger } from './log';
 import type { Mailer } from './mail';
@@ -17,6 +19,10 @@ import type { ObjectStorage } from './storage';
  *    storage call failed, the remains of an interrupted completion. The age keeps the sweep away
  *    from a completion in progress, whose verified copy has no row yet for a few seconds.
  *
+ * 3. Sessions that ended (signed out, or past their absolute limit) more than a week ago, with
+ *    their refresh tokens; one-time tokens a day past their expiry. Ended sessions are kept a
+ *    week so a reused refresh token is still recognised as one for a while.
+ *
  * First, though, mail: messages in the outbox that are due (never tried, because the delivery
  * after their response did not happen, or whose retry delay has passed) are sent, up to
  * MAIL_PER_SWEEP a run. It goes first so that a storage outage does not hold mail back.
@@ -27,7 +33,12 @@ export interface SweepReport {
   /** Messages sent, and messages that failed again (each waits its retry delay). */
   mailSent: number;
   mailFailed: number;
+  endedSessions: number;
+  staleTokens: number;
 }
+
+const ENDED_SESSION_KEPT_MS = 7 * 24 * 3600 * 1000;
+const STALE_TOKEN_KEPT_MS = 24 * 3600 * 1000;
 
 /** A cron run has a bounded number of outbound requests (Workers): the rest waits 15 minutes. */
 const MAIL_PER_SWEEP = 100;
@@ -38,7 +49,7 @@ export async function sweep(
   options: { orphanAgeSeconds?: number } = {},
 ): Promise<SweepReport> {
   const { db, storage, clock } = deps;
-  const report: SweepReport = { expiredUploads: 0, orphanObjects: 0, mailSent: 0, mailFailed: 0 };
+  const report: SweepReport = { expiredUploads: 0, orphanObjects: 0, mailSent: 0, mailFailed: 0, endedSessions: 0, staleTokens: 0 };
 
   for (let round = 0; round < MAIL_PER_SWEEP / MAIL_BATCH; round++) {
     const delivered = await deliverOutbox(deps, { limit: MAIL_BATCH });
@@ -48,6 +59,14 @@ export async function sweep(
   }
 
   const now = clock.now();
+
+  const endedBefore = new Date(now.getTime() - ENDED_SESSION_KEPT_MS);
+  const [sessionsGone, tokensGone] = await db.batch([
+    db.delete(sessions).where(or(lt(sessions.revokedAt, endedBefore), lt(sessions.expiresAt, endedBefore))),
+    db.delete(oneTimeTokens).where(lt(oneTimeTokens.expiresAt, new Date(now.getTime() - STALE_TOKEN_KEPT_MS))),
+  ]);
+  report.endedSessions = sessionsGone.rowsAffected;
+  report.staleTokens = tokensGone.rowsAffected;
 
   for (;;) {
     const keys = await deleteExpiredPendingFiles(db, now, 100);

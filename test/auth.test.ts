@@ -42,6 +42,9 @@ describe('POST /api/auth/signup', () => {
         username: name.toLowerCase(),
         email: `${name.toLowerCase()}@example.com`,
         role: 'client',
+        // The default sign-up mode: waiting for ops to approve it.
+        status: 'pending',
+        admin: false,
         createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
       },
     });
@@ -198,11 +201,26 @@ describe('POST /api/auth/login', () => {
   });
 });
 
+/** The session an access token belongs to (its `sid` claim). */
+const sidOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).sid;
+
 describe('GET /api/me and the access token rules', () => {
   let user: { id: string };
   let token: string;
+  let sid: string;
   const key = () => new TextEncoder().encode(stack.secrets.jwtSecret);
-  const claims = () => ({ role: 'client' });
+  const claims = (): Record<string, unknown> => ({ role: 'client', sid });
+  /** A token with these claims, otherwise as the service makes them. */
+  const forge = (payload: Record<string, unknown>) =>
+    new SignJWT(payload)
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+      .setSubject(user.id)
+      .setIssuer('secure-file-share')
+      .setAudience('secure-file-share-api')
+      .setIssuedAt(Date.now() / 1000)
+      .setExpirationTime('10m')
+      .setJti(crypto.randomUUID())
+      .sign(key());
   const sign = (alg: string, secret: Uint8Array, edit: (jwt: SignJWT) => SignJWT = (j) => j) =>
     edit(
       new SignJWT(claims())
@@ -219,6 +237,7 @@ describe('GET /api/me and the access token rules', () => {
     const name = uniqueName('me');
     user = await api.signup(name);
     token = await api.login(name);
+    sid = sidOf(token);
   });
 
   it('returns the signed-in user', async () => {
@@ -272,6 +291,19 @@ describe('GET /api/me and the access token rules', () => {
       async () => ({
         authorization: `Bearer ${await sign('HS256', key(), (j) => j.setIssuedAt(Date.now() / 1000 - 3600).setExpirationTime('1h'))}`,
       }),
+    ],
+    ['a token naming no session', async () => ({ authorization: `Bearer ${await forge({ role: 'client' })}` })],
+    [
+      "another user's session (signature made with the real key)",
+      async () => {
+        const other = uniqueName('other');
+        await api.signup(other);
+        return { authorization: `Bearer ${await forge({ role: 'client', sid: sidOf(await api.login(other)) })}` };
+      },
+    ],
+    [
+      'a session that does not exist',
+      async () => ({ authorization: `Bearer ${await forge({ role: 'client', sid: crypto.randomUUID() })}` }),
     ],
     ['an absurd iat', async () => ({ authorization: `Bearer ${await sign('HS256', key(), (j) => j.setIssuedAt(1e300))}` })],
     ['another algorithm with the same key (HS512)', async () => ({ authorization: `Bearer ${await sign('HS512', key())}` })],
@@ -348,7 +380,7 @@ describe('bcrypt cost', () => {
 });
 
 describe('POST /api/auth/logout', () => {
-  it('revokes every token issued before it, and a login right after works', async () => {
+  it('ends this session only: its tokens stop, another session of the same user goes on', async () => {
     const name = uniqueName('bye');
     await api.signup(name);
     const first = await api.login(name);
@@ -356,10 +388,21 @@ describe('POST /api/auth/logout', () => {
     const res = await api.request('POST', '/api/auth/logout', { token: first });
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
-    for (const old of [first, second]) {
-      expectProblem(await api.request('GET', '/api/me', { token: old }), 401, 'unauthenticated');
-      expectProblem(await api.request('POST', '/api/auth/logout', { token: old }), 401, 'unauthenticated');
-    }
+    expect(res.headers.get('set-cookie')).toMatch(/^sfs_refresh=;.*Max-Age=0/i);
+    expectProblem(await api.request('GET', '/api/me', { token: first }), 401, 'unauthenticated');
+    expectProblem(await api.request('POST', '/api/auth/logout', { token: first }), 401, 'unauthenticated');
+    expect((await api.request('GET', '/api/me', { token: second })).status).toBe(200);
+    const fresh = await api.login(name);
+    expect((await api.request('GET', '/api/me', { token: fresh })).status).toBe(200);
+  });
+
+  it('logout-all ends every session of the user, on every device', async () => {
+    const name = uniqueName('all');
+    await api.signup(name);
+    const first = await api.login(name);
+    const second = await api.login(name);
+    expect((await api.request('POST', '/api/auth/logout-all', { token: first })).status).toBe(204);
+    for (const old of [first, second]) expectProblem(await api.request('GET', '/api/me', { token: old }), 401, 'unauthenticated');
     const fresh = await api.login(name);
     expect((await api.request('GET', '/api/me', { token: fresh })).status).toBe(200);
   });

@@ -14,7 +14,7 @@ let dir: string;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  api = apiClient(stack.apiUrl);
+  api = apiClient(stack.apiUrl, { sql: stack.sql });
   dir = await mkdtemp(path.join(tmpdir(), 'sfs-cli-'));
 });
 afterAll(async () => {
@@ -104,5 +104,122 @@ describe('npm run cli: the journey from a terminal', () => {
     const none = await cli('never-signed-in', ['ls']);
     expect(none.code).toBe(1);
     expect(none.stderr.trim()).toBe('Not signed in: run `npm run cli -- login` first.');
+  });
+});
+
+describe('npm run cli: accounts from a terminal', () => {
+  it('ops invite (clients; ops as an administrator) and list accounts, as a table or JSON', async () => {
+    const ops = await opsUser(stack, api);
+    await cli('admin', ['login', '--api', stack.apiUrl, '--username', ops.username], 'a long ops password\n');
+    const email = `${uniqueName('guest')}@example.com`;
+    const invited = await cli('admin', ['invite', email]);
+    expect(invited.stderr).toBe('');
+    expect(invited.stdout).toMatch(
+      new RegExp(`^Invited ${email} as client; the link in the email works once, until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\.$`, 'm'),
+    );
+    expect(invited.stdout).not.toContain('inv_');
+    const again = await cli('admin', ['invite', email]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/still pending; resend it/);
+    expect((await cli('admin', ['invite', `${uniqueName('colleague')}@example.com`, '--ops'])).stdout).toMatch(/ as ops;/);
+
+    const base = uniqueName('listed');
+    await api.signup(`${base}a`);
+    await api.signup(`${base}b`, 'client passphrase', undefined, { keepPending: true });
+    const table = await cli('admin', ['users', '--search', base]);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^USERNAME +ROLE +STATUS +CREATED +EMAIL$/);
+    expect(lines.slice(1).map((l) => l.split(/ +/).slice(0, 3))).toEqual([
+      [`${base}a`, 'client', 'active'],
+      [`${base}b`, 'client', 'pending'],
+    ]);
+    const json = await cli('admin', ['users', '--search', base, '--status', 'pending', '--json']);
+    expect((JSON.parse(json.stdout) as Array<{ username: string }>).map((u) => u.username)).toEqual([`${base}b`]);
+    const bad = await cli('admin', ['users', '--role', 'admin']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/Allowed choices are client, ops/);
+  });
+
+  it('ops approve, disable and enable an account by its name, email or id', async () => {
+    const ops = await opsUser(stack, api);
+    await cli('ops3', ['login', '--api', stack.apiUrl, '--username', ops.username], 'a long ops password\n');
+    const name = uniqueName('managed');
+    const user = await api.signup(name, 'client passphrase', undefined, { keepPending: true });
+    expect((await cli('ops3', ['approve', name])).stdout.trim()).toBe(`Approved ${name}; they have been told by email.`);
+    const twice = await cli('ops3', ['approve', `${name}@example.com`]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr.trim()).toBe('The account is active, not waiting for approval.');
+
+    expect((await cli('ops3', ['disable', user.id])).stdout.trim()).toBe(`Disabled ${name}; every session of it has ended.`);
+    const status = async () => (await stack.sql.execute({ sql: 'select status from users where id = ?', args: [user.id] })).rows[0]?.status;
+    expect(await status()).toBe('disabled');
+    expect((await cli('ops3', ['enable', name])).stdout.trim()).toBe(`Enabled ${name}; it can sign in again.`);
+    expect(await status()).toBe('active');
+
+    const unknown = await cli('ops3', ['disable', uniqueName('nobody')]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^No account is called /);
+    const self = await cli('ops3', ['disable', ops.username]);
+    expect(self.stderr.trim()).toBe('You cannot do this to your own account; ask another member of ops.');
+  });
+
+  it('passwd changes your own password: this session goes on, the old password stops', async () => {
+    const name = uniqueName('changer');
+    await api.signup(name, 'client passphrase');
+    await cli('changer', ['login', '--api', stack.apiUrl, '--username', name], 'client passphrase\n');
+    const wrong = await cli('changer', ['passwd'], 'not my password\nan entirely new passphrase\n');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr.trim()).toBe('The current password is not right.');
+    const short = await cli('changer', ['passwd'], 'client passphrase\n');
+    expect(short.code).toBe(1);
+    expect(short.stderr.trim()).toBe('Give 2 lines on standard input: current password, new password.');
+
+    const changed = await cli('changer', ['passwd'], 'client passphrase\nan entirely new passphrase\n');
+    expect(changed.stderr).toBe('');
+    expect(changed.stdout.trim()).toBe('Password changed; your other sessions have been signed out.');
+    expect((await cli('changer', ['whoami'])).code).toBe(0);
+    await expect(api.login(name, 'client passphrase')).rejects.toThrow(/401/);
+    expect(await api.login(name, 'an entirely new passphrase')).toBeTruthy();
+  });
+
+  it('stays signed in past the access token: the refresh token, used once, is replaced in the 0600 session file', async () => {
+    const name = uniqueName('longer');
+    await api.signup(name, 'client passphrase');
+    await cli('longer', ['login', '--api', stack.apiUrl, '--username', name], 'client passphrase\n');
+    const file = path.join(dir, 'longer.json');
+    const first = JSON.parse(await readFile(file, 'utf8'));
+    expect(first.refreshToken).toMatch(/^rt_/);
+    // The access token ran out (as if 15 minutes went by).
+    await writeFile(file, JSON.stringify({ ...first, accessExpiresAt: Date.now() - 1000 }), { mode: 0o600 });
+    const whoami = await cli('longer', ['whoami']);
+    expect(whoami.code).toBe(0);
+    expect(whoami.stdout).toContain(name);
+    const second = JSON.parse(await readFile(file, 'utf8'));
+    expect(second.refreshToken).toMatch(/^rt_/);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(second.accessToken).not.toBe(first.accessToken);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    // A copy of the old session file used later: the reuse ends the session for both.
+    await writeFile(file, JSON.stringify({ ...first, accessExpiresAt: Date.now() - 1000 }), { mode: 0o600 });
+    const stale = await cli('longer', ['whoami']);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr.trim()).toBe('Your session has ended (signed out, idle too long, or too old): run `npm run cli -- login` again.');
+    await writeFile(file, JSON.stringify({ ...second, accessExpiresAt: Date.now() - 1000 }), { mode: 0o600 });
+    expect((await cli('longer', ['whoami'])).code).toBe(1);
+  });
+
+  it('logout ends this session only; --everywhere ends them all', async () => {
+    const name = uniqueName('leaver');
+    await api.signup(name, 'client passphrase');
+    await cli('leaver-a', ['login', '--api', stack.apiUrl, '--username', name], 'client passphrase\n');
+    await cli('leaver-b', ['login', '--api', stack.apiUrl, '--username', name], 'client passphrase\n');
+    await cli('leaver-c', ['login', '--api', stack.apiUrl, '--username', name], 'client passphrase\n');
+    const out = await cli('leaver-a', ['logout']);
+    expect(out.stdout.trim()).toBe('Signed out.');
+    expect((await cli('leaver-a', ['whoami'])).code).toBe(1);
+    expect((await cli('leaver-b', ['whoami'])).code).toBe(0);
+    expect((await cli('leaver-b', ['logout', '--everywhere'])).stdout.trim()).toBe('Signed out everywhere.');
+    expect((await cli('leaver-c', ['whoami'])).code).toBe(1);
   });
 });

@@ -49,7 +49,7 @@ describe('the worker in workerd', () => {
   afterAll(() => stack?.close());
 
   it('runs the sweep on its cron trigger: an expired pending upload and its object are removed', async () => {
-    const api = apiClient(stack.apiUrl);
+    const api = apiClient(stack.apiUrl, { sql: stack.sql });
     const ops = await opsUser(stack, api);
     const bytes = await makeDocx();
     const started = await startUpload(api, ops.token, 'expired.docx', bytes);

@@ -3,7 +3,7 @@ import { makeDocx } from '../scripts/lib/samples';
 import { type ApiClient, apiClient, expectProblem } from './helpers/api';
 import { opsUser, putBytes, startUpload, storageAdmin, storageKeyOf, sweepNow, uploadFile } from './helpers/files';
 import { runScript } from './helpers/run-script';
-import { startTestStack, type TestStack, useStack } from './helpers/stack';
+import { startTestStack, type TestStack, uniqueName, useStack } from './helpers/stack';
 
 /** `npm run sweep` as an operator runs it, on the stack's data folder; the other sweeps run in-process (sweepNow). */
 const sweepCli = (stack: TestStack, orphanAge = '0') =>
@@ -70,7 +70,14 @@ describe('the sweep (as npm run sweep runs it)', () => {
     expect(await storageAdmin(stack).exists(await storageKeyOf(stack, pending.body.file.id))).toBe(true);
     expect((await api.request('POST', `/api/files/${pending.body.file.id}/complete`, { token: ops.token })).status).toBe(200);
 
-    expect(await sweepNow(stack)).toEqual({ expiredUploads: 0, orphanObjects: 0, mailSent: 0, mailFailed: 0 });
+    expect(await sweepNow(stack)).toEqual({
+      expiredUploads: 0,
+      orphanObjects: 0,
+      mailSent: 0,
+      mailFailed: 0,
+      endedSessions: 0,
+      staleTokens: 0,
+    });
   });
 
   it('removes an expired pending upload with its object; a completion after the sweep deadline is refused', async () => {
@@ -107,7 +114,7 @@ describe('the presigned GET behind a link (the API clock 2 minutes behind storag
   let skewedApi: ApiClient;
   beforeAll(async () => {
     skewed = await startTestStack({}, { now: () => new Date(Date.now() - 120_000) });
-    skewedApi = apiClient(skewed.apiUrl);
+    skewedApi = apiClient(skewed.apiUrl, { sql: skewed.sql });
   });
   afterAll(() => skewed?.close());
 
@@ -128,5 +135,52 @@ describe('the presigned GET behind a link (the API clock 2 minutes behind storag
     const expired = await fetch(url);
     expect(expired.status).toBe(403);
     expect(await expired.text()).toContain('AccessDenied');
+  });
+});
+
+describe('the sweep forgets what no one needs any more', () => {
+  let stack: TestStack;
+  let api: ApiClient;
+  useStack(
+    () => startTestStack(),
+    (s, a) => {
+      stack = s;
+      api = a;
+    },
+  );
+
+  it('sessions ended over a week ago go with their refresh tokens; recent ones and stale one-time tokens are judged by age', async () => {
+    const name = uniqueName('old');
+    const user = await api.signup(name);
+    await api.login(name);
+    await api.login(name);
+    const day = 24 * 3600 * 1000;
+    const now = Date.now();
+    const ids = (await stack.sql.execute({ sql: 'select id from sessions where user_id = ? order by id', args: [user.id] })).rows.map((r) =>
+      String(r.id),
+    );
+    expect(ids).toHaveLength(2);
+    await stack.sql.execute({ sql: 'update sessions set revoked_at = ? where id = ?', args: [now - 8 * day, ids[0] ?? ''] });
+    await stack.sql.execute({ sql: 'update sessions set revoked_at = ? where id = ?', args: [now - 1 * day, ids[1] ?? ''] });
+    await stack.sql.execute({
+      sql: "insert into one_time_tokens (hash, user_id, purpose, created_at, expires_at) values (?, ?, 'password_reset', ?, ?), (?, ?, 'password_reset', ?, ?)",
+      args: ['a'.repeat(64), user.id, now - 3 * day, now - 2 * day, 'b'.repeat(64), user.id, now, now + day],
+    });
+    const report = await sweepNow(stack);
+    expect(report).toMatchObject({ endedSessions: 1, staleTokens: 1 });
+    const left = (await stack.sql.execute({ sql: 'select id from sessions where user_id = ?', args: [user.id] })).rows.map((r) =>
+      String(r.id),
+    );
+    expect(left).toEqual([ids[1]]);
+    expect(
+      Number(
+        (await stack.sql.execute({ sql: 'select count(*) as n from refresh_tokens where session_id = ?', args: [ids[0] ?? ''] })).rows[0]
+          ?.n,
+      ),
+    ).toBe(0);
+    expect(
+      (await stack.sql.execute({ sql: 'select hash from one_time_tokens where user_id = ?', args: [user.id] })).rows.map((r) => r.hash),
+    ).toEqual(['b'.repeat(64)]);
+    expect(await sweepNow(stack)).toMatchObject({ endedSessions: 0, staleTokens: 0 });
   });
 });

@@ -11,7 +11,7 @@ const lines: string[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack({ LOG_LEVEL: 'info' });
-  api = apiClient(stack.apiUrl);
+  api = apiClient(stack.apiUrl, { sql: stack.sql });
   vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
     lines.push(args.map(String).join(' '));
   });

@@ -103,6 +103,14 @@ describe('npm start', () => {
     expect((await stat(path.join(dataDir, 'secrets.json'))).mode & 0o777).toBe(0o600);
     expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
   });
+
+  it('refuses a sweep interval that is not a whole number of seconds, before starting anything', async () => {
+    for (const value of ['abc', '-1', '1.5', '90000']) {
+      const result = await run('start.ts', [], { env: { DATA_DIR: dataDir, SWEEP_INTERVAL_SECONDS: value } });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(`SWEEP_INTERVAL_SECONDS must be a whole number of seconds (0–86400; 0: never), got "${value}".`);
+    }
+  });
 });
 
 describe('the database files, whatever the data folder', () => {

@@ -101,8 +101,9 @@ describe('query plans of the hot paths', () => {
     }
   });
 
-  it('every request: the access guard reads the user by primary key', async () => {
-    const p = await planPrepared('userById');
+  it('every request: the access guard reads the user and the session by primary key', async () => {
+    const p = await planPrepared('principal');
+    expect(p).toMatch(/sqlite_autoindex_sessions_1|PRIMARY KEY/);
     expect(p).toMatch(/USING INDEX sqlite_autoindex_users_1|USING PRIMARY KEY|INTEGER PRIMARY KEY/);
     expect(fullScans(p)).toEqual([]);
   });
@@ -115,6 +116,7 @@ describe('query plans of the hot paths', () => {
       'fileById',
       'opsPage',
       'opsPageAfter',
+      'principal',
       'userById',
       'visibleFileById',
     ]);
@@ -222,10 +224,10 @@ describe('the prepared hot queries against the schema', () => {
       for (const runner of [clientRunner(client), native]) {
         expect(await findUserById(runner, someone)).toEqual(expectedUser);
         expect(await findUserById(runner, 'nobody')).toBeUndefined();
-        const viewer = { id: someone, role: 'client' as const };
+        const viewer = { id: someone, role: 'client' as const, status: 'active' as const };
         expect(await findVisibleFile(runner, fileId, viewer)).toEqual(expectedFile);
         expect((await listFiles(runner, viewer, { limit: 10 })).items).toEqual([expectedFile]);
-        expect((await listFiles(runner, { id: ops, role: 'ops' }, { limit: 10 })).items).toEqual([expectedFile]);
+        expect((await listFiles(runner, { id: ops, role: 'ops', status: 'active' }, { limit: 10 })).items).toEqual([expectedFile]);
       }
       expect(expectedFile?.sharedWithAllClients).toBe(true);
       expect(expectedFile?.createdAt).toEqual(now);

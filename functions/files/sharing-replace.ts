@@ -25,7 +25,7 @@ export const route = createRoute({
   request: { params: FileIdParams, body: jsonBody(ReplaceSharingRequest) },
   responses: {
     200: json('The grant set now in force.', Sharing),
-    400: problem('Invalid fields, or usernames that are not clients (listed in `errors`); nothing changed.', [
+    400: problem('Invalid fields, or usernames that are not active clients (listed in `errors`); nothing changed.', [
       'validation_failed',
       'malformed_json',
     ]),

@@ -47,6 +47,8 @@ export interface AppEnv {
     deps: Deps;
     /** Set by the access guard on every route that is not public. */
     user: PublicUser;
+    /** The session of the caller's access token, set with `user`. */
+    sessionId: string;
     /** The OpenAPI document of the app serving this request (built once, on first use). */
     apiDocument: () => unknown;
   };

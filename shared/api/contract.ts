@@ -10,7 +10,11 @@ import { limitBody, requireJson } from './validation';
  */
 
 export const TAGS = [
-  { name: 'Authentication', description: 'Sign-up, sign-in and sign-out; the signed-in user.' },
+  { name: 'Authentication', description: 'Sign-up, sign-in, sessions and sign-out; password reset and email verification.' },
+  { name: 'Account', description: 'The signed-in user: profile, password, sessions.' },
+  { name: 'Users', description: 'Ops manage accounts: approve, disable, enable, delete; see what a client has.' },
+  { name: 'Invitations', description: 'Ops invite people by email; an invitation is used once to sign up.' },
+  { name: 'Audit', description: 'What was done to accounts, invitations and sessions, by whom and when.' },
   { name: 'Files', description: 'Uploads straight to storage, their verification, listing and deletion.' },
   { name: 'Sharing', description: 'Who may see and download a file.' },
   { name: 'Downloads', description: 'Encrypted download links bound to one client, and the audit of their use.' },
@@ -28,6 +32,13 @@ export const HEADERS = {
   wwwAuthenticate: { 'WWW-Authenticate': { description: '`Bearer`.', schema: { type: 'string' } } },
   location: { Location: { description: 'Where to go next.', schema: { type: 'string', format: 'uri-reference' } } },
   requestId: { 'X-Request-Id': { description: 'This request, as the service logs it.', schema: { type: 'string' } } },
+  setRefreshCookie: {
+    'Set-Cookie': {
+      description:
+        'The refresh cookie (`sfs_refresh`: HttpOnly, SameSite=Strict, Path=/api/auth/refresh; Secure over https), set or cleared.',
+      schema: { type: 'string' },
+    },
+  },
 } satisfies Record<string, Headers>;
 
 /** RFC 9457 problem details; extension members (e.g. `checks`, `file`) may follow. */

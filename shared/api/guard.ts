@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Role } from '../db/schema';
 import { forbidden, unauthenticated } from '../errors';
-import { findUserById, toPublicUser } from '../users';
+import { findPrincipal, toPublicUser } from '../users';
 import { type AppEnv, deps } from './context';
 
 /** Who may call a route: anyone, any signed-in user, or one role. Deny is the default. */
@@ -9,7 +9,9 @@ export type Access = 'public' | 'user' | Role;
 
 /**
  * The access guard every endpoint starts with. For non-public routes: a valid Bearer access
- * token, a user that still exists, a token issued after the user's last logout, and the role.
+ * token; a user that still exists, is not disabled and has the token's role; the token's session
+ * not ended nor past its limit; a token issued after the user's last "sign out everywhere"; then
+ * the route's role. Read from the database on every request, so any of these takes effect at once.
  */
 export function guard(access: Access): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -21,13 +23,22 @@ export function guard(access: Access): MiddlewareHandler<AppEnv> {
     const now = clock.now();
     const claims = await accessTokens.verify(match[1], now);
     if (!claims) throw unauthenticated('The access token is invalid or has expired.');
-    const user = await findUserById(sql, claims.userId);
-    // A deleted user, a changed role, or a token issued before the last logout: refuse.
-    if (!user || user.role !== claims.role || claims.issuedAt.getTime() <= user.tokensValidAfter.getTime()) {
+    const user = await findPrincipal(sql, claims.userId, claims.sessionId);
+    // A deleted or disabled user, a changed role, an ended session, or a token issued before the
+    // last "sign out everywhere": refuse.
+    if (
+      !user ||
+      user.status === 'disabled' ||
+      user.role !== claims.role ||
+      user.sessionRevokedAt !== null ||
+      user.sessionExpiresAt <= now ||
+      claims.issuedAt.getTime() <= user.tokensValidAfter.getTime()
+    ) {
       throw unauthenticated('The access token has been revoked.');
     }
     if (access !== 'user' && user.role !== access) throw forbidden();
     c.set('user', toPublicUser(user));
+    c.set('sessionId', claims.sessionId);
     return next();
   };
 }

@@ -6,6 +6,14 @@ import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } fro
 export const ROLES = ['ops', 'client'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * `active`: may do what its role allows. `pending`: signed up, waiting for ops to approve it.
+ * `unverified`: signed up, has not yet followed the link sent to its email. `disabled`: stopped by
+ * ops; nothing it holds works. Only an active client sees files (shared/files.ts).
+ */
+export const USER_STATUSES = ['active', 'pending', 'unverified', 'disabled'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
 export const users = sqliteTable(
   'users',
   {
@@ -19,11 +27,17 @@ export const users = sqliteTable(
     /** Access tokens issued before this instant (ms) are refused: logout, password change. */
     tokensValidAfter: integer('tokens_valid_after', { mode: 'timestamp_ms' }).notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    status: text('status', { enum: USER_STATUSES }).notNull().default('active'),
+    /** An ops account that may also invite and remove ops accounts (the first one is). */
+    admin: integer('admin', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [
     uniqueIndex('users_username_unique').on(t.username),
     uniqueIndex('users_email_unique').on(t.email),
+    index('users_role_status_idx').on(t.role, t.status, t.username),
     check('users_role_check', sql`${t.role} in ('ops', 'client')`),
+    check('users_status_check', sql`${t.status} in ('active', 'pending', 'unverified', 'disabled')`),
+    check('users_admin_is_ops', sql`${t.admin} = 0 or ${t.role} = 'ops'`),
     check('users_username_lower', sql`${t.username} = lower(${t.username})`),
     check('users_email_lower', sql`${t.email} = lower(${t.email})`),
   ],
@@ -94,7 +108,11 @@ export const downloads = sqliteTable(
     userId: text('user_id').notNull(),
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('downloads_file_at_idx').on(t.fileId, t.at)],
+  (t) => [
+    index('downloads_file_at_idx').on(t.fileId, t.at),
+    // A user's recent downloads (ops' view of a client).
+    index('downloads_user_at_idx').on(t.userId, t.at),
+  ],
 );
 
 /**
@@ -139,3 +157,116 @@ export const outbox = sqliteTable(
 );
 
 export type OutboxRow = typeof outbox.$inferSelect;
+
+/**
+ * A signed-in device: what a refresh token continues. Access tokens name their session (`sid`),
+ * and the guard refuses any whose session was ended. Idle and absolute limits are config.
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    /** The last refresh; the idle limit counts from it. */
+    lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }).notNull(),
+    /** The absolute limit: no refresh after it, however active the session. */
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+    /** Why it ended: 'signed_out', 'signed_out_everywhere', 'password_changed', 'refresh_reused', … */
+    revokedReason: text('revoked_reason'),
+    /** For the account page: the browser or tool that signed in (truncated), never used for trust. */
+    userAgent: text('user_agent').notNull().default(''),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId, t.revokedAt)],
+);
+
+/**
+ * Refresh tokens, by the SHA-256 of their value (the value itself is never stored). Each is used
+ * once: refreshing marks it used and adds its successor; presenting a used one again ends the
+ * whole session (it was copied).
+ */
+export const refreshTokens = sqliteTable(
+  'refresh_tokens',
+  {
+    hash: text('hash').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
+);
+
+export const ONE_TIME_PURPOSES = ['password_reset', 'email_verification'] as const;
+export type OneTimePurpose = (typeof ONE_TIME_PURPOSES)[number];
+
+/** Single-use tokens sent by email (reset, verification), by the SHA-256 of their value. */
+export const oneTimeTokens = sqliteTable(
+  'one_time_tokens',
+  {
+    hash: text('hash').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: ONE_TIME_PURPOSES }).notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [index('one_time_tokens_user_idx').on(t.userId, t.purpose)],
+);
+
+/** Invitations to sign up, each for one email address and one role, single use, by token hash. */
+export const invitations = sqliteTable(
+  'invitations',
+  {
+    id: text('id').primaryKey(),
+    /** Stored lower-case. */
+    email: text('email').notNull(),
+    role: text('role', { enum: ROLES }).notNull(),
+    tokenHash: text('token_hash').notNull(),
+    invitedBy: text('invited_by').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+    usedBy: text('used_by'),
+    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [
+    uniqueIndex('invitations_token_unique').on(t.tokenHash),
+    index('invitations_created_idx').on(t.createdAt, t.id),
+    index('invitations_email_idx').on(t.email),
+  ],
+);
+
+/**
+ * What ops did to accounts and invitations, and what happened to sessions: who, when, to whom.
+ * Names are copied in, so the record reads the same after an account is deleted.
+ */
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    id: text('id').primaryKey(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    /** Null when the system or the user themselves acted without an ops actor. */
+    actorId: text('actor_id'),
+    actorName: text('actor_name'),
+    action: text('action').notNull(),
+    targetId: text('target_id'),
+    targetName: text('target_name'),
+    /** A short JSON object of details; never a secret. */
+    details: text('details').notNull().default('{}'),
+  },
+  (t) => [index('audit_events_at_idx').on(t.at, t.id), index('audit_events_target_idx').on(t.targetId, t.at)],
+);
+
+/** The names of deleted accounts, so the download audit still says who downloaded. */
+export const deletedUsers = sqliteTable('deleted_users', {
+  id: text('id').primaryKey(),
+  username: text('username').notNull(),
+  deletedAt: integer('deleted_at', { mode: 'timestamp_ms' }).notNull(),
+});

@@ -32,7 +32,11 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export function apiClient(baseUrl: string) {
+/**
+ * `sql`, when given, lets `signup` arrange an active account, as ops approving it would (the
+ * service's default sign-up mode leaves a new client pending); `keepPending` skips that.
+ */
+export function apiClient(baseUrl: string, options: { sql?: { execute(stmt: { sql: string; args: string[] }): Promise<unknown> } } = {}) {
   async function request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     // Every request comes from its own address unless a test says otherwise, so the suites do not
     // throttle themselves; the rate-limit tests set the address on purpose.
@@ -54,12 +58,24 @@ export function apiClient(baseUrl: string) {
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   }
 
-  async function signup(username: string, password = 'correct horse battery', email = `${username}@example.com`) {
-    const res = await request<{ user: { id: string; username: string; email: string; role: string } }>('POST', '/api/auth/signup', {
-      json: { username, email, password },
-    });
+  async function signup(
+    username: string,
+    password = 'correct horse battery',
+    email = `${username}@example.com`,
+    { keepPending = false }: { keepPending?: boolean } = {},
+  ) {
+    const res = await request<{ user: { id: string; username: string; email: string; role: string; status: string } }>(
+      'POST',
+      '/api/auth/signup',
+      { json: { username, email, password } },
+    );
     if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${res.text}`);
-    return res.body.user;
+    const user = res.body.user;
+    if (options.sql && !keepPending && user.status !== 'active') {
+      await options.sql.execute({ sql: "update users set status = 'active' where id = ?", args: [user.id] });
+      return { ...user, status: 'active' };
+    }
+    return user;
   }
 
   async function login(username: string, password = 'correct horse battery') {

@@ -18,6 +18,7 @@ export async function opsUser(stack: ApiStack, api: ApiClient, createdAt = new D
     email: `${username}@example.com`,
     passwordHash: await createPasswordHasher(10).hash(password),
     role: 'ops',
+    admin: true,
     now: createdAt,
   });
   return { id: user.id, username, token: await api.login(username, password) };

@@ -38,13 +38,13 @@ export interface TestStack extends ApiStack, Omit<LocalStack, 'stop'> {
   dataDir: string;
 }
 
-/** The real stack on the runtime this test project runs (TEST_RUNTIME=workerd, or Node). */
-export async function startApiStack(): Promise<ApiStack> {
+/** The real stack on the runtime this test project runs (TEST_RUNTIME=workerd, or Node), with these settings. */
+export async function startApiStack(env: Record<string, string> = {}): Promise<ApiStack> {
   if (process.env.TEST_RUNTIME === 'workerd') {
     const { startWorkerStack } = await import('./worker-stack');
-    return startWorkerStack();
+    return startWorkerStack(env);
   }
-  return startTestStack();
+  return startTestStack(env);
 }
 
 /** The Node stack (libSQL file, S3-protocol server, mail server, API) in a temporary folder on free ports. */
@@ -97,7 +97,7 @@ export function useStack<T extends ApiStack>(start: () => Promise<T>, bind: (sta
   let started: T | undefined;
   beforeAll(async () => {
     started = await start();
-    bind(started, apiClient(started.apiUrl));
+    bind(started, apiClient(started.apiUrl, { sql: started.sql }));
   });
   afterAll(() => started?.close());
 }

@@ -1,65 +1,39 @@
-import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, unwrap } from '../../api-client/client';
-import { client, type User } from './api';
+import { type ApiError, unwrap } from '../../api-client/client';
+import { asApiError, client, WITH_COOKIE } from './api';
+import { Field, FormError } from './field';
 import { session } from './session';
 
-/** A labelled input whose API error, if any, is shown right under it and announced. */
-function Field(props: {
-  name: string;
-  label: string;
-  type?: 'text' | 'email' | 'password';
-  autocomplete: string;
-  error?: string | undefined;
-  value: string;
-  onInput: (v: string) => void;
-}) {
-  const id = `field-${props.name}`;
-  // Preact types each input `type` separately; this one field serves three of them.
-  const input = {
-    id,
-    name: props.name,
-    type: props.type ?? 'text',
-    autocomplete: props.autocomplete,
-    required: true,
-    value: props.value,
-    'aria-invalid': props.error ? 'true' : undefined,
-    'aria-describedby': props.error ? `${id}-error` : undefined,
-    onInput: (e: Event) => props.onInput((e.target as HTMLInputElement).value),
-  } as JSX.IntrinsicElements['input'];
-  return (
-    <div class="field">
-      <label for={id}>{props.label}</label>
-      <input {...input} />
-      {props.error && (
-        <p id={`${id}-error`} class="error" role="alert">
-          {props.error}
-        </p>
-      )}
-    </div>
-  );
+/** Signs in and keeps the session: the access token in memory, the refresh token in its HttpOnly cookie. */
+export async function signIn(username: string, password: string): Promise<void> {
+  const result = await unwrap(client.api.auth.login.$post({ json: { username, password, refreshTokenIn: 'cookie' } }, WITH_COOKIE));
+  session.set({ token: result.accessToken, user: result.user });
 }
 
-export function SignIn({ note, onSignedIn }: { note?: string | undefined; onSignedIn: (user: User) => void }) {
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
+/** A form's submit handler that runs `work` once at a time, keeping its ApiError for the fields. */
+export function useSubmit(work: () => Promise<void>) {
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
-
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
-      const result = await unwrap(client.api.auth.login.$post({ json: { username, password } }));
-      session.set(result.accessToken);
-      onSignedIn(result.user);
+      await work();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'network', 'The service cannot be reached.'));
+      setError(asApiError(err));
     } finally {
       setBusy(false);
     }
   };
+  return { error, setError, busy, submit };
+}
+
+export function SignIn({ note }: { note?: string | undefined }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const { error, busy, submit } = useSubmit(() => signIn(username, password));
 
   return (
     <form class="card" onSubmit={submit} aria-labelledby="signin-title">
@@ -82,14 +56,13 @@ export function SignIn({ note, onSignedIn }: { note?: string | undefined; onSign
         onInput={setPassword}
         error={error?.field('password')}
       />
-      {error && error.errors.length === 0 && (
-        <p class="error" role="alert">
-          {error.message}
-        </p>
-      )}
+      <FormError error={error} fields={['username', 'password']} />
       <button type="submit" disabled={busy}>
         Sign in
       </button>
+      <p>
+        <a href="#/forgot-password">Forgot password?</a>
+      </p>
       <p>
         New client? <a href="#/signup">Create an account</a>
       </p>
@@ -97,41 +70,60 @@ export function SignIn({ note, onSignedIn }: { note?: string | undefined; onSign
   );
 }
 
-export function SignUp() {
+/** Field errors the API reports as codes of the whole request rather than of a field. */
+const conflictOf = (error: ApiError | null, field: 'username' | 'email') =>
+  error?.field(field) ?? (error?.code === `${field}_taken` ? error.message : undefined);
+
+/**
+ * Creating an account, then signing in with it at once: what the person sees next depends on the
+ * account's status (waiting for approval, checking their email, or their files).
+ */
+export function SignUpForm(props: { title: string; intro?: preact.ComponentChildren; invitation?: { token: string; email: string } }) {
   const [username, setUsername] = useState('');
-  const [email, setEmail] = useState('');
+  const [email, setEmail] = useState(props.invitation?.email ?? '');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<ApiError | null>(null);
-  const [done, setDone] = useState(false);
+  const [created, setCreated] = useState(false);
+  const { error, busy, submit } = useSubmit(async () => {
+    const invitation = props.invitation?.token;
+    await unwrap(client.api.auth.signup.$post({ json: { username, email, password, ...(invitation ? { invitation } : {}) } }));
+    setCreated(true);
+    await signIn(username, password);
+    location.hash = '#/';
+  });
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    try {
-      await unwrap(client.api.auth.signup.$post({ json: { username, email, password } }));
-      setDone(true);
-    } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'network', 'The service cannot be reached.'));
-    }
-  };
-
-  if (done) {
+  if (created && error) {
+    // The account exists; only the sign-in after it failed (throttled, say).
     return (
       <section class="card" aria-labelledby="signup-done">
         <h1 id="signup-done">Account created</h1>
         <p role="status">
-          You can now <a href="#/">sign in</a>.
+          Your account is ready. <a href="#/">Sign in</a> to continue.
         </p>
       </section>
     );
   }
-  const usernameError = error?.field('username') ?? (error?.code === 'username_taken' ? error.message : undefined);
-  const emailError = error?.field('email') ?? (error?.code === 'email_taken' ? error.message : undefined);
+  const usernameError = conflictOf(error, 'username');
+  const emailError = conflictOf(error, 'email');
   return (
     <form class="card" onSubmit={submit} aria-labelledby="signup-title">
-      <h1 id="signup-title">Create a client account</h1>
+      <h1 id="signup-title">{props.title}</h1>
+      {props.intro}
+      {props.invitation && (
+        <Field
+          name="email"
+          label="Email"
+          type="email"
+          autocomplete="email"
+          value={email}
+          readOnly
+          hint="The address you were invited at."
+          error={emailError}
+        />
+      )}
       <Field name="username" label="Username" autocomplete="username" value={username} onInput={setUsername} error={usernameError} />
-      <Field name="email" label="Email" type="email" autocomplete="email" value={email} onInput={setEmail} error={emailError} />
+      {!props.invitation && (
+        <Field name="email" label="Email" type="email" autocomplete="email" value={email} onInput={setEmail} error={emailError} />
+      )}
       <Field
         name="password"
         label="Password (8 or more characters)"
@@ -146,10 +138,14 @@ export function SignUp() {
           {error.message}
         </p>
       )}
-      <button type="submit">Create account</button>
+      <button type="submit" disabled={busy}>
+        Create account
+      </button>
       <p>
         Already have an account? <a href="#/">Sign in</a>
       </p>
     </form>
   );
 }
+
+export const SignUp = () => <SignUpForm title="Create a client account" />;

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, unwrap } from '../../api-client/client';
+import { ApiError } from '../../api-client/client';
 import { formatSize } from '../../shared/format-size';
-import { client, type FileItem } from './api';
+import { call, client, type FileItem } from './api';
 import { downloadFile } from './downloads';
+import { TableWrap } from './field';
 import { formatDate, typeLabel } from './format';
 
 /** A client's files: the ready ones shared with it, newest first, a page at a time. */
@@ -13,7 +14,7 @@ export function ClientFiles() {
   const [message, setMessage] = useState<string | null>(null);
 
   const load = async (after: string | null) => {
-    const page = await unwrap(client.api.files.$get({ query: { limit: '25', cursor: after ?? undefined } }));
+    const page = await call(() => client.api.files.$get({ query: { limit: '25', cursor: after ?? undefined } }));
     setItems((prev) => (after ? [...prev, ...page.items] : page.items));
     setCursor(page.nextCursor);
     setLoaded(true);
@@ -38,37 +39,45 @@ export function ClientFiles() {
       {message && <p role="status">{message}</p>}
       {loaded && items.length === 0 && <p>Nothing has been shared with you yet.</p>}
       {items.length > 0 && (
-        <table>
-          <caption class="visually-hidden">Files shared with you</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              <th scope="col">Size</th>
-              <th scope="col">Shared by</th>
-              <th scope="col">Ready since</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((f) => (
-              <tr key={f.id}>
-                <td>{f.filename}</td>
-                <td>{typeLabel(f)}</td>
-                <td>{formatSize(f.size)}</td>
-                <td>{f.uploadedBy.username}</td>
-                <td>{formatDate(f.readyAt)}</td>
-                <td>
-                  <button type="button" onClick={() => download(f)} aria-label={`Download ${f.filename}`}>
-                    Download
-                  </button>
-                </td>
+        <TableWrap label="Files shared with you">
+          <table>
+            <caption class="visually-hidden">Files shared with you</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col" class="wide">
+                  Type
+                </th>
+                <th scope="col">Size</th>
+                <th scope="col" class="wide">
+                  Shared by
+                </th>
+                <th scope="col" class="wide">
+                  Ready since
+                </th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {items.map((f) => (
+                <tr key={f.id}>
+                  <td>{f.filename}</td>
+                  <td class="wide">{typeLabel(f)}</td>
+                  <td>{formatSize(f.size)}</td>
+                  <td class="wide">{f.uploadedBy.username}</td>
+                  <td class="wide">{formatDate(f.readyAt)}</td>
+                  <td>
+                    <button type="button" onClick={() => download(f)} aria-label={`Download ${f.filename}`}>
+                      Download
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
       )}
       {cursor && (
         <button type="button" onClick={() => load(cursor)}>

@@ -1,7 +1,6 @@
 import type { InferResponseType } from 'hono/client';
 import { useEffect, useState } from 'preact/hooks';
-import { unwrap } from '../../../api-client/client';
-import { client, type FileItem } from '../api';
+import { call, client, type FileItem } from '../api';
 import { formatDate } from '../format';
 import { Dialog } from './dialog';
 
@@ -11,7 +10,7 @@ type Downloads = InferResponseType<(typeof client.api.files)[':id']['downloads']
 export function AuditDialog({ file, onClose }: { file: FileItem; onClose: () => void }) {
   const [items, setItems] = useState<Downloads | null>(null);
   useEffect(() => {
-    unwrap(client.api.files[':id'].downloads.$get({ param: { id: encodeURIComponent(file.id) } })).then(
+    call(() => client.api.files[':id'].downloads.$get({ param: { id: encodeURIComponent(file.id) } })).then(
       (r) => setItems(r.items),
       () => setItems([]),
     );

@@ -1,5 +1,4 @@
-import { unwrap } from '../../../api-client/client';
-import { client, type FileItem } from '../api';
+import { call, client, type FileItem } from '../api';
 import { Dialog } from './dialog';
 
 /** Deleting a file, once confirmed: `onDeleted` runs after the attempt, whatever its outcome. */
@@ -12,7 +11,7 @@ export function DeleteDialog({ file, onClose, onDeleted }: { file: FileItem; onC
           type="button"
           class="danger"
           onClick={async () => {
-            await unwrap(client.api.files[':id'].$delete({ param: { id: encodeURIComponent(file.id) } })).catch(() => undefined);
+            await call(() => client.api.files[':id'].$delete({ param: { id: encodeURIComponent(file.id) } })).catch(() => undefined);
             await onDeleted();
           }}
         >

@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { unwrap } from '../../../api-client/client';
-import { client, type FileItem, type FilePage } from '../api';
+import { call, client, type FileItem, type FilePage } from '../api';
 import { AuditDialog } from './audit-dialog';
 import { DeleteDialog } from './delete-dialog';
 import { FilesTable } from './files-table';
@@ -18,7 +17,7 @@ export function OpsFiles() {
     const all: FileItem[] = [];
     let cursor: string | null = null;
     do {
-      const page: FilePage = await unwrap(client.api.files.$get({ query: { limit: '100', cursor: cursor ?? undefined } }));
+      const page: FilePage = await call(() => client.api.files.$get({ query: { limit: '100', cursor: cursor ?? undefined } }));
       all.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor && all.length < 500);

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, unwrap } from '../../../api-client/client';
-import { client, type FileItem } from '../api';
+import { ApiError } from '../../../api-client/client';
+import { call, client, type FileItem } from '../api';
 import { Dialog } from './dialog';
 
 /** Who may download a file: every client, or those picked by username. */
@@ -12,7 +12,7 @@ export function ShareDialog({ file, onClose }: { file: FileItem; onClose: () => 
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    unwrap(client.api.files[':id'].sharing.$get({ param: { id: encodeURIComponent(file.id) } })).then((s) => {
+    call(() => client.api.files[':id'].sharing.$get({ param: { id: encodeURIComponent(file.id) } })).then((s) => {
       setAllClients(s.allClients);
       setClients(s.clients.map((c) => c.username));
     });
@@ -20,7 +20,7 @@ export function ShareDialog({ file, onClose }: { file: FileItem; onClose: () => 
   useEffect(() => {
     if (query.trim().length < 1) return setSuggestions([]);
     const timer = setTimeout(() => {
-      unwrap(client.api.clients.$get({ query: { query: query.trim() } })).then(
+      call(() => client.api.clients.$get({ query: { query: query.trim() } })).then(
         (r) => setSuggestions(r.items.map((c) => c.username)),
         () => setSuggestions([]),
       );
@@ -36,7 +36,7 @@ export function ShareDialog({ file, onClose }: { file: FileItem; onClose: () => 
   const save = async () => {
     setError(null);
     try {
-      await unwrap(client.api.files[':id'].sharing.$put({ param: { id: encodeURIComponent(file.id) }, json: { allClients, clients } }));
+      await call(() => client.api.files[':id'].sharing.$put({ param: { id: encodeURIComponent(file.id) }, json: { allClients, clients } }));
       onClose();
     } catch (e) {
       setError(e instanceof ApiError ? [e.message, ...e.errors.map((x) => x.message)].join(' ') : 'Sharing failed.');

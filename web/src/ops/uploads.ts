@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { ApiError, unwrap } from '../../../api-client/client';
+import { ApiError } from '../../../api-client/client';
 import { documentTypeForFilename } from '../../../shared/document-types';
-import { client } from '../api';
+import { call, client } from '../api';
 
 export interface Upload {
   key: string;
@@ -52,7 +52,7 @@ export function useUploads(onSettled: () => Promise<void>) {
     if (!type) return patch(key, { state: 'rejected', message: 'Only .docx, .pptx and .xlsx files can be uploaded.' });
     if (file.size === 0) return patch(key, { state: 'rejected', message: 'The file is empty.' });
     try {
-      const started = await unwrap(
+      const started = await call(() =>
         client.api.files.$post({ json: { filename: file.name, contentType: type.contentType, size: file.size } }),
       );
       await putToStorage(
@@ -63,7 +63,7 @@ export function useUploads(onSettled: () => Promise<void>) {
       );
       patch(key, { state: 'verifying', sent: file.size });
       try {
-        await unwrap(client.api.files[':id'].complete.$post({ param: { id: encodeURIComponent(started.file.id) } }));
+        await call(() => client.api.files[':id'].complete.$post({ param: { id: encodeURIComponent(started.file.id) } }));
         patch(key, { state: 'ready' });
       } catch (e) {
         patch(key, { state: 'rejected', message: e instanceof ApiError ? e.message : 'Verification failed.' });
