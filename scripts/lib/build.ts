@@ -18,8 +18,14 @@ export function commonPasswordList(): string[] {
 
 /** What the worker serves from its ASSETS binding (wrangler.toml [assets]): built, never committed. */
 export const ASSETS_DIR = path.join(PROJECT_ROOT, 'dist', 'public');
-/** The worker bundle's budget, gzip-compressed. */
-export const BUNDLE_BUDGET_BYTES = 250 * 1024;
+/**
+ * The worker bundle's budget, gzip-compressed. Workers accept far more (3 MiB on the free plan);
+ * the budget is about cold starts, which grow with the script to parse. It was 250 KiB while the
+ * worker was the file API alone; accounts brought it to about 247 KiB, and sharing and second
+ * factors (a TOTP and a WebAuthn library) are next, so it is 400 KiB: room for those, and a
+ * limit that still stops a dependency from dragging in a megabyte unnoticed.
+ */
+export const BUNDLE_BUDGET_BYTES = 400 * 1024;
 
 export async function buildAssets(): Promise<void> {
   const { build } = await import('vite');
