@@ -22,11 +22,17 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/**
+ * Each CLI call is a new process that starts TypeScript (1–3 s on a busy 2-core machine), and a
+ * journey makes a dozen: these tests get minutes, not the suite's 30 s. A hang still fails.
+ */
+const CLI_TIMEOUT_MS = 180_000;
+
 /** The CLI as a person runs it, each user with their own session file. */
 const cli = (who: string, args: string[], input?: string) =>
   runScript('cli.ts', args, { env: { SFS_CONFIG: path.join(dir, `${who}.json`) }, ...(input !== undefined ? { input } : {}) });
 
-describe('npm run cli: the journey from a terminal', () => {
+describe('npm run cli: the journey from a terminal', { timeout: CLI_TIMEOUT_MS }, () => {
   it('ops uploads and shares; the client lists and downloads the same bytes; ops sees the audit', async () => {
     const ops = await opsUser(stack, api);
     const clientName = uniqueName('cli');
@@ -107,7 +113,7 @@ describe('npm run cli: the journey from a terminal', () => {
   });
 });
 
-describe('npm run cli: accounts from a terminal', () => {
+describe('npm run cli: accounts from a terminal', { timeout: CLI_TIMEOUT_MS }, () => {
   it('ops invite (clients; ops as an administrator) and list accounts, as a table or JSON', async () => {
     const ops = await opsUser(stack, api);
     await cli('admin', ['login', '--api', stack.apiUrl, '--username', ops.username], 'a long ops password\n');
