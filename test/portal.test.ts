@@ -1,11 +1,12 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../scripts/lib/local-stack';
 import { makeDocx, makePdf } from '../scripts/lib/samples';
 import { type ApiClient, apiClient } from './helpers/api';
+import { launchChromium } from './helpers/browser';
 import { opsUser } from './helpers/files';
 import { startTestStack, type TestStack, uniqueName } from './helpers/stack';
 
@@ -25,18 +26,7 @@ beforeAll(async () => {
   stack = await startTestStack();
   api = apiClient(stack.apiUrl, { sql: stack.sql });
   await mkdir(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
