@@ -3,14 +3,29 @@ import type { Database } from './db/client';
 import { param, preparedRun, type SqlRunner } from './db/prepared';
 import { deletedUsers, downloads, users } from './db/schema';
 
+/**
+ * The audit row of one redemption, written only while the client's downloads of the file are
+ * under `maxDownloads` (null: always). Counting and writing are one statement, which the
+ * database runs as a whole: of any number of redemptions racing for the last download, one
+ * gets it. Prepared: every redemption writes one.
+ */
 const insertDownload = preparedRun(
   'insertDownload',
-  sql`insert into ${downloads} (${sql.identifier(downloads.id.name)}, ${sql.identifier(downloads.fileId.name)}, ${sql.identifier(downloads.userId.name)}, ${sql.identifier(downloads.at.name)}) values (${param('id')}, ${param('fileId')}, ${param('userId')}, ${param('at')})`,
+  sql`insert into ${downloads} (${sql.identifier(downloads.id.name)}, ${sql.identifier(downloads.fileId.name)}, ${sql.identifier(downloads.userId.name)}, ${sql.identifier(downloads.at.name)})
+    select ${param('id')}, ${param('fileId')}, ${param('userId')}, ${param('at')}
+    where ${param('maxDownloads')} is null
+      or (select count(*) from ${downloads} where ${downloads.fileId} = ${param('fileId')} and ${downloads.userId} = ${param('userId')}) < ${param('maxDownloads')}`,
 );
 
-/** The audit: one row per completed link redemption (prepared: every redemption writes one). */
-export async function recordDownload(runner: SqlRunner, input: { fileId: string; userId: string; at: Date }): Promise<void> {
-  await insertDownload.run(runner, { id: crypto.randomUUID(), ...input });
+/**
+ * The audit: one row per completed link redemption. False when the client has already made
+ * `maxDownloads` downloads of the file: nothing was written, and no download may be given.
+ */
+export async function recordDownload(
+  runner: SqlRunner,
+  input: { fileId: string; userId: string; at: Date; maxDownloads: number | null },
+): Promise<boolean> {
+  return (await insertDownload.run(runner, { id: crypto.randomUUID(), ...input })) === 1;
 }
 
 /**

@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'upload_missing'
   | 'already_completed'
   | 'link_expired'
+  | 'download_limit_reached'
+  | 'group_name_taken'
   | 'rate_limited'
   | 'csrf_refused'
   | 'invalid_refresh_token'
@@ -60,6 +62,8 @@ const titles: Record<ErrorCode, string> = {
   upload_missing: 'Nothing uploaded yet',
   already_completed: 'Upload already completed',
   link_expired: 'Link expired',
+  download_limit_reached: 'Download limit reached',
+  group_name_taken: 'Group name taken',
   rate_limited: 'Too many requests',
   csrf_refused: 'Cross-site request refused',
   invalid_refresh_token: 'Invalid refresh token',
@@ -136,6 +140,10 @@ export const unauthenticated = (detail = 'Sign in to use this endpoint.') =>
 export const forbidden = (detail = 'Your role does not allow this action.') => new ApiError(403, 'forbidden', detail);
 
 export const notFound = (detail = 'No such resource.') => new ApiError(404, 'not_found', detail);
+
+/** The client has made every download its grants allow of this file: a stable 410 for the issuer and the redeemer alike. */
+export const downloadLimitReached = () =>
+  new ApiError(410, 'download_limit_reached', 'You have used every download of this file you were given; ask for more.');
 
 export const dependencyUnavailable = (dependency: 'database' | 'storage') =>
   new ApiError(503, 'dependency_unavailable', `The ${dependency} is unavailable; nothing was changed. Try again shortly.`, {

@@ -3,7 +3,18 @@ import { alias } from 'drizzle-orm/sqlite-core';
 import { type Cursor, encodeCursor } from './cursor';
 import type { Database } from './db/client';
 import { param, preparedSelect, preparedSelectSql, type SqlRunner } from './db/prepared';
-import { type FileRow, type FileStatus, fileGrants, files, type Role, type UserStatus, users } from './db/schema';
+import {
+  downloads,
+  type FileRow,
+  type FileStatus,
+  fileGrants,
+  files,
+  groupGrants,
+  groupMembers,
+  type Role,
+  type UserStatus,
+  users,
+} from './db/schema';
 
 /**
  * File rows, the queries the endpoints need, and the one rule for which files a viewer may see.
@@ -21,6 +32,9 @@ export interface PublicFile {
   uploadedBy: { id: string; username: string };
   createdAt: string;
   readyAt: string | null;
+  expiresAt: string | null;
+  /** A client's own terms; absent for ops. */
+  access?: { expiresAt: string | null; downloadsRemaining: number | null };
 }
 
 export interface Viewer {
@@ -29,9 +43,27 @@ export interface Viewer {
   status: UserStatus;
 }
 
-type FileWithUploader = FileRow & { uploaderUsername: string };
+/**
+ * What a client's grants in force on one file add up to (see `combinedTerms`), and how many
+ * downloads of it the client has made.
+ */
+export interface Access {
+  expiresAt: Date | null;
+  maxDownloads: number | null;
+  used: number;
+}
 
-export const toPublicFile = (row: FileWithUploader): PublicFile => ({
+export type FileWithUploader = FileRow & { uploaderUsername: string };
+/** A file as a viewer may see it: for a client, with its terms. */
+export type VisibleFile = FileWithUploader & { access?: Access };
+
+const earliest = (a: Date | null, b: Date | null) => (a && b ? (a < b ? a : b) : (a ?? b));
+
+/** The downloads left under `access` (null: no limit). */
+export const downloadsRemaining = (access: Pick<Access, 'maxDownloads' | 'used'>): number | null =>
+  access.maxDownloads === null ? null : Math.max(0, access.maxDownloads - access.used);
+
+export const toPublicFile = (row: VisibleFile): PublicFile => ({
   id: row.id,
   filename: row.filename,
   contentType: row.contentType,
@@ -42,35 +74,128 @@ export const toPublicFile = (row: FileWithUploader): PublicFile => ({
   uploadedBy: { id: row.uploadedBy, username: row.uploaderUsername },
   createdAt: row.createdAt.toISOString(),
   readyAt: row.readyAt ? row.readyAt.toISOString() : null,
+  expiresAt: row.expiresAt ? row.expiresAt.toISOString() : null,
+  ...(row.access
+    ? {
+        access: {
+          // The client's access ends with its grants or with the file, whichever comes first.
+          expiresAt: earliest(row.expiresAt, row.access.expiresAt)?.toISOString() ?? null,
+          downloadsRemaining: downloadsRemaining(row.access),
+        },
+      }
+    : {}),
 });
 
 const withUploader = { ...getTableColumns(files), uploaderUsername: users.username };
 
 /*
- * Which files a viewer may see: the one rule that listing, showing and link redemption all go
- * through. Ops see every file. An active client sees a file only when it is ready and shared with
- * it, directly or with all clients; a client that is not active (pending approval, unverified,
- * disabled) sees none. Any other file is, to a client, one that does not exist (→ 404).
+ * Which files a viewer may see, and on what terms: the one rule that listing, showing, issuing
+ * and redeeming links, the notices and ops' "who has access" all go through. Ops see every
+ * file. An active client sees a file only when the file is ready and not past its own expiry,
+ * and at least one grant of it is in force (not past its `expires_at`):
  *
- * A client's half is built from the parts below, over any alias of `files` and `file_grants`, so
- * the check of one file (`visibleTo`) and a page of the list (`clientPageQuery`, which walks each
- * way of sharing by its own index) cannot come to disagree.
+ *   - "all clients" on the file;
+ *   - a grant to the client by name (file_grants);
+ *   - a grant to a group the client is a member of now (group_grants × group_members).
+ *
+ * A client that is not active (pending approval, unverified, disabled) sees none. Any other file
+ * is, to a client, one that does not exist (→ 404). Nothing is cached: membership, grants and
+ * the account are read on every request, so a change takes effect on the next one.
+ *
+ * When several grants are in force, their terms combine, each on its own, to the most generous:
+ * no expiry beats any expiry, else the latest wins; no limit beats any limit, else the highest
+ * wins. Downloads are counted per client and file, whichever grant allowed them. A grant that
+ * ends drops out of the combination, so what is left applies from then on.
+ *
+ * The rule is built from the parts below, over any alias of the tables, so that the check of one
+ * file, a page of the list (which walks each way of sharing by its own index), the terms of a
+ * page, and the audience of a notice cannot come to disagree.
  */
 const seesEveryFile = (viewer: Viewer) => viewer.role === 'ops';
 const seesNoFile = (viewer: Viewer) => viewer.role !== 'ops' && viewer.status !== 'active';
-const isReady = (file: { status: AnyColumn }) => sql`${file.status} = 'ready'`;
-const isSharedWithAllClients = (file: { sharedWithAllClients: AnyColumn }) => sql`${file.sharedWithAllClients} = 1`;
-const isGrantedTo = (grant: { userId: AnyColumn }, clientId: SQLWrapper) => sql`${grant.userId} = ${clientId}`;
+const inForce = (expiresAt: AnyColumn, at: SQLWrapper) => sql`(${expiresAt} is null or ${expiresAt} > ${at})`;
+/** A file a client may be shown at all. */
+export const isAvailable = (file: { status: AnyColumn; expiresAt: AnyColumn }, at: SQLWrapper) =>
+  sql`${file.status} = 'ready' and ${inForce(file.expiresAt, at)}`;
+const isSharedWithAllClients = (file: { sharedWithAllClients: AnyColumn; allClientsExpiresAt: AnyColumn }, at: SQLWrapper) =>
+  sql`${file.sharedWithAllClients} = 1 and ${inForce(file.allClientsExpiresAt, at)}`;
+const isGrantedTo = (grant: { userId: AnyColumn; expiresAt: AnyColumn }, clientId: SQLWrapper, at: SQLWrapper) =>
+  sql`${grant.userId} = ${clientId} and ${inForce(grant.expiresAt, at)}`;
+const isGrantedToGroupOf = (
+  grant: { groupId: AnyColumn; expiresAt: AnyColumn },
+  member: { groupId: AnyColumn; userId: AnyColumn },
+  clientId: SQLWrapper,
+  at: SQLWrapper,
+) => sql`${member.groupId} = ${grant.groupId} and ${member.userId} = ${clientId} and ${inForce(grant.expiresAt, at)}`;
 
-/** The rule as a condition on `files` for a client, whose id is the `viewerId` parameter. */
-const visibleToClient = (): SQL =>
-  sql`${isReady(files)} and (${isSharedWithAllClients(files)} or exists (select 1 from ${fileGrants} where ${fileGrants.fileId} = ${files.id} and ${isGrantedTo(fileGrants, param('viewerId'))}))`;
+/**
+ * The rule as a condition on one file, for a client given as any SQL value (a parameter, or a
+ * column when many clients are checked at once): available, and a grant in force.
+ */
+export function visibleToClient(file: typeof files, clientId: SQLWrapper, at: SQLWrapper): SQL {
+  const g = alias(fileGrants, 'vg');
+  const gg = alias(groupGrants, 'vgg');
+  const gm = alias(groupMembers, 'vgm');
+  return sql`(${isAvailable(file, at)} and (${isSharedWithAllClients(file, at)}
+    or exists (select 1 from ${fileGrants} ${g} where ${g.fileId} = ${file.id} and ${isGrantedTo(g, clientId, at)})
+    or exists (select 1 from ${groupGrants} ${gg} join ${groupMembers} ${gm} on ${isGrantedToGroupOf(gg, gm, clientId, at)} where ${gg.fileId} = ${file.id})))`;
+}
+
+/**
+ * Every grant in force that lets the client see the files `which` picks (by file id), one row
+ * each: (file_id, expires_at, max_downloads). It says nothing about the file being available.
+ */
+function grantsInForce(which: (fileId: AnyColumn) => SQL, clientId: SQLWrapper, at: SQLWrapper): SQL {
+  const f = alias(files, 'af');
+  const g = alias(fileGrants, 'ag');
+  const gg = alias(groupGrants, 'agg');
+  const gm = alias(groupMembers, 'agm');
+  return sql`
+    select ${f.id} as file_id, ${f.allClientsExpiresAt} as expires_at, ${f.allClientsMaxDownloads} as max_downloads
+    from ${files} ${f} where ${which(f.id)} and ${isSharedWithAllClients(f, at)}
+    union all
+    select ${g.fileId}, ${g.expiresAt}, ${g.maxDownloads} from ${fileGrants} ${g} where ${which(g.fileId)} and ${isGrantedTo(g, clientId, at)}
+    union all
+    select ${gg.fileId}, ${gg.expiresAt}, ${gg.maxDownloads}
+    from ${groupMembers} ${gm} join ${groupGrants} ${gg} on ${isGrantedToGroupOf(gg, gm, clientId, at)} where ${which(gg.fileId)}`;
+}
+
+/** Those grants combined per file, the most generous term of each kind winning (null is "none": it beats any value). */
+const combinedTerms = (grants: SQL) => sql`
+  select file_id,
+    case when count(*) = count(expires_at) then max(expires_at) end as expires_at,
+    case when count(*) = count(max_downloads) then max(max_downloads) end as max_downloads
+  from (${grants}) group by file_id`;
+
+const d = alias(downloads, 'd');
+/** How many times the client downloaded the file (by downloads_file_user_idx). */
+const downloadsBy = (fileId: SQLWrapper, clientId: SQLWrapper) =>
+  sql`(select count(*) from ${downloads} ${d} where ${d.fileId} = ${fileId} and ${d.userId} = ${clientId})`;
+
+const toDate = (value: unknown) => (value === null || value === undefined ? null : new Date(Number(value)));
+const toAccess = (row: { accessExpiresAt: unknown; accessMaxDownloads: unknown; downloadsUsed: unknown }): Access => ({
+  expiresAt: toDate(row.accessExpiresAt),
+  maxDownloads: row.accessMaxDownloads === null || row.accessMaxDownloads === undefined ? null : Number(row.accessMaxDownloads),
+  used: Number(row.downloadsUsed ?? 0),
+});
 
 export async function insertPendingFile(
   db: Database,
-  row: Omit<FileRow, 'status' | 'rejectionReason' | 'readyAt' | 'sharedWithAllClients'>,
+  row: Omit<
+    FileRow,
+    'status' | 'rejectionReason' | 'readyAt' | 'sharedWithAllClients' | 'allClientsExpiresAt' | 'allClientsMaxDownloads' | 'expiresAt'
+  > & { expiresAt?: Date | null },
 ): Promise<FileRow> {
-  const full: FileRow = { ...row, status: 'pending', rejectionReason: null, readyAt: null, sharedWithAllClients: false };
+  const full: FileRow = {
+    ...row,
+    status: 'pending',
+    rejectionReason: null,
+    readyAt: null,
+    sharedWithAllClients: false,
+    allClientsExpiresAt: null,
+    allClientsMaxDownloads: null,
+    expiresAt: row.expiresAt ?? null,
+  };
   await db.insert(files).values(full);
   return full;
 }
@@ -85,11 +210,40 @@ const fileById = preparedSelect('fileById', withUploader, (q) =>
     .innerJoin(users, eq(users.id, files.uploadedBy))
     .where(eq(files.id, param('id'))),
 );
-const visibleFileById = preparedSelect('visibleFileById', withUploader, (q) =>
-  q
-    .from(files)
-    .innerJoin(users, eq(users.id, files.uploadedBy))
-    .where(and(eq(files.id, param('id')), visibleToClient())),
+
+/**
+ * One file for a client: its combined terms in force (none: not visible), the file available, and
+ * the client's downloads of it. The terms come first (CROSS JOIN keeps that order): each way of
+ * sharing is then one primary-key lookup.
+ */
+const visibleFileById = preparedSelectSql(
+  'visibleFileById',
+  {
+    ...withUploader,
+    accessExpiresAt: sql`access.expires_at`.as('access_expires_at'),
+    accessMaxDownloads: sql`access.max_downloads`.as('access_max_downloads'),
+    downloadsUsed: sql`${downloadsBy(files.id, param('viewerId'))}`.as('downloads_used'),
+  },
+  (list) => sql`
+    select ${list} from (${combinedTerms(grantsInForce((id) => sql`${id} = ${param('id')}`, param('viewerId'), param('now')))}) access
+    cross join ${files} on ${files.id} = access.file_id
+    join ${users} on ${users.id} = ${files.uploadedBy}
+    where ${isAvailable(files, param('now'))}`,
+);
+
+/** The terms of a page's files for a client, in one statement: the ids come as one JSON array. */
+const accessOfFiles = preparedSelectSql(
+  'accessOfFiles',
+  {
+    fileId: sql`access.file_id`.as('file_id'),
+    accessExpiresAt: sql`access.expires_at`.as('access_expires_at'),
+    accessMaxDownloads: sql`access.max_downloads`.as('access_max_downloads'),
+    downloadsUsed: sql`${downloadsBy(sql`access.file_id`, param('viewerId'))}`.as('downloads_used'),
+  },
+  (list) => sql`
+    select ${list} from (${combinedTerms(
+      grantsInForce((id) => sql`${id} in (select value from json_each(${param('ids')}))`, param('viewerId'), param('now')),
+    )}) access`,
 );
 
 /** Any file, for ops. */
@@ -97,39 +251,55 @@ export function findFile(runner: SqlRunner, id: string): Promise<FileWithUploade
   return fileById.first(runner, { id });
 }
 
-/** The file as the viewer may see it; undefined (→ 404) for anything a client may not see. */
-export async function findVisibleFile(runner: SqlRunner, id: string, viewer: Viewer): Promise<FileWithUploader | undefined> {
+/**
+ * The file as the viewer may see it at `now`; undefined (→ 404) for anything a client may not
+ * see. A client's comes with its terms (`access`).
+ */
+export async function findVisibleFile(runner: SqlRunner, id: string, viewer: Viewer, now: Date): Promise<VisibleFile | undefined> {
   if (seesNoFile(viewer)) return undefined;
-  return seesEveryFile(viewer) ? fileById.first(runner, { id }) : visibleFileById.first(runner, { id, viewerId: viewer.id });
+  if (seesEveryFile(viewer)) return fileById.first(runner, { id });
+  const row = await visibleFileById.first(runner, { id, viewerId: viewer.id, now });
+  if (!row) return undefined;
+  const { accessExpiresAt, accessMaxDownloads, downloadsUsed, ...file } = row;
+  return { ...file, access: toAccess({ accessExpiresAt, accessMaxDownloads, downloadsUsed }) };
 }
 
 /**
  * Newest first, keyset-paginated on (createdAt, id): a page never repeats or skips a row, even
- * while files are added. A client's list is the union of two index-ordered branches (files
- * shared with all clients; files granted to it), each limited, then merged.
+ * while files are added. A client's list is the union of three index-ordered branches (files
+ * shared with all clients; granted to it; granted to its groups), each limited, then merged; its
+ * terms come from one more statement for the page's ids.
  */
 export async function listFiles(
   runner: SqlRunner,
   viewer: Viewer,
-  options: { limit: number; cursor?: Cursor },
-): Promise<{ items: FileWithUploader[]; nextCursor: string | null }> {
+  options: { limit: number; cursor?: Cursor; now: Date },
+): Promise<{ items: VisibleFile[]; nextCursor: string | null }> {
   if (seesNoFile(viewer)) return { items: [], nextCursor: null };
   const take = options.limit + 1;
   const c = options.cursor;
   const cursor = c ? { cursorAt: c.createdAt, cursorId: c.id } : {};
   const rows = seesEveryFile(viewer)
     ? await (c ? opsPageAfter : opsPage).all(runner, { take, ...cursor } as never)
-    : await (c ? clientPageAfter : clientPage).all(runner, { take, viewerId: viewer.id, ...cursor } as never);
+    : await (c ? clientPageAfter : clientPage).all(runner, { take, viewerId: viewer.id, now: options.now, ...cursor } as never);
   const page = rows.slice(0, options.limit);
   const last = page[page.length - 1];
-  return {
-    items: page,
-    nextCursor: rows.length > options.limit && last ? encodeCursor({ createdAt: last.createdAt.getTime(), id: last.id }) : null,
-  };
+  const nextCursor = rows.length > options.limit && last ? encodeCursor({ createdAt: last.createdAt.getTime(), id: last.id }) : null;
+  if (seesEveryFile(viewer) || page.length === 0) return { items: page, nextCursor };
+  const terms = await accessOfFiles.all(runner, { ids: JSON.stringify(page.map((f) => f.id)), viewerId: viewer.id, now: options.now });
+  const byId = new Map(terms.map((t) => [String(t.fileId), toAccess(t)]));
+  // A file whose last grant ended between the two statements is left out, as the next page would.
+  const items = page.flatMap((file) => {
+    const access = byId.get(file.id);
+    return access ? [{ ...file, access }] : [];
+  });
+  return { items, nextCursor };
 }
 
 const f = alias(files, 'f');
 const g = alias(fileGrants, 'g');
+const gg = alias(groupGrants, 'gg');
+const gm = alias(groupMembers, 'gm');
 const before = (createdAt: AnyColumn, id: AnyColumn) => sql`(${createdAt}, ${id}) < (${param('cursorAt')}, ${param('cursorId')})`;
 
 /** Ops' page: every file, walking the (created_at, id) index. */
@@ -144,27 +314,39 @@ const opsPageQuery = (afterCursor: boolean) =>
   );
 
 /**
- * A client's page, one statement: the union of two index-ordered branches (shared with all
- * clients; granted to this client), each limited, merged, then joined to the rows. Its query plan
- * is tested: neither branch may scan a table.
+ * A client's page, one statement: the union of three index-ordered branches (shared with all
+ * clients, by files_shared_all_idx; granted to this client, by file_grants_user_idx; granted to
+ * one of its groups, by group_members_user_idx then group_grants_group_idx: CROSS JOIN keeps that
+ * order, so the planner never starts from every ready file), each limited, merged
+ * without duplicates (a file may reach the client several ways), then joined to the rows. Its
+ * query plan is tested: no branch may scan a table.
  */
 const clientPageQuery = (afterCursor: boolean) =>
   preparedSelectSql(afterCursor ? 'clientPageAfter' : 'clientPage', withUploader, (list) => {
     const after = (createdAt: AnyColumn, id: AnyColumn) => (afterCursor ? sql`and ${before(createdAt, id)}` : sql``);
-    // The grant branch takes only files not shared with all clients, so none is listed twice.
+    const viewer = param('viewerId');
+    const now = param('now');
     return sql`
     select ${list} from (
       select id, created_at from (
         select ${f.id} as id, ${f.createdAt} as created_at from ${files} ${f}
-        where ${isReady(f)} and ${isSharedWithAllClients(f)} ${after(f.createdAt, f.id)}
+        where ${isAvailable(f, now)} and ${isSharedWithAllClients(f, now)} ${after(f.createdAt, f.id)}
         order by ${f.createdAt} desc, ${f.id} desc limit ${param('take')}
       )
-      union all
+      union
       select id, created_at from (
         select ${g.fileId} as id, ${g.fileCreatedAt} as created_at from ${fileGrants} ${g}
         join ${files} ${f} on ${f.id} = ${g.fileId}
-        where ${isGrantedTo(g, param('viewerId'))} and ${isReady(f)} and ${f.sharedWithAllClients} = 0 ${after(g.fileCreatedAt, g.fileId)}
+        where ${isGrantedTo(g, viewer, now)} and ${isAvailable(f, now)} ${after(g.fileCreatedAt, g.fileId)}
         order by ${g.fileCreatedAt} desc, ${g.fileId} desc limit ${param('take')}
+      )
+      union
+      select id, created_at from (
+        select ${gg.fileId} as id, ${gg.fileCreatedAt} as created_at from ${groupMembers} ${gm}
+        cross join ${groupGrants} ${gg} on ${isGrantedToGroupOf(gg, gm, viewer, now)}
+        cross join ${files} ${f} on ${f.id} = ${gg.fileId}
+        where ${isAvailable(f, now)} ${after(gg.fileCreatedAt, gg.fileId)}
+        order by ${gg.fileCreatedAt} desc, ${gg.fileId} desc limit ${param('take')}
       )
       order by created_at desc, id desc limit ${param('take')}
     ) page
@@ -205,11 +387,19 @@ export async function markRejected(db: Database, id: string, reason: string): Pr
   return result.rowsAffected === 1;
 }
 
-/** Deletes the row and its grants in one batch (so every link dies at once); returns its storage key. */
+/** The statements that delete a file's row and its grants (so every link dies at once), for one batch. */
+export const deleteFileStatements = (db: Database, id: string) =>
+  [
+    db.delete(fileGrants).where(eq(fileGrants.fileId, id)),
+    db.delete(groupGrants).where(eq(groupGrants.fileId, id)),
+    db.delete(files).where(eq(files.id, id)),
+  ] as const;
+
+/** Deletes the row and its grants in one batch; returns its storage key. */
 export async function deleteFileRow(db: Database, id: string): Promise<string | null> {
   const [row] = await db.select({ storageKey: files.storageKey }).from(files).where(eq(files.id, id)).limit(1);
   if (!row) return null;
-  await db.batch([db.delete(fileGrants).where(eq(fileGrants.fileId, id)), db.delete(files).where(eq(files.id, id))]);
+  await db.batch([...deleteFileStatements(db, id)]);
   return row.storageKey;
 }
 

@@ -83,6 +83,25 @@ export const File = z
     uploadedBy: z.object({ id: z.string(), username: z.string() }),
     createdAt: z.iso.datetime(),
     readyAt: z.iso.datetime().nullable(),
+    expiresAt: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: 'When the file itself ends: no client sees it after this, and the sweep deletes it. Null: never.' }),
+    access: z
+      .object({
+        expiresAt: z.iso.datetime().nullable().meta({
+          description:
+            'When the caller’s access ends: the latest end of its grants in force, or the file’s own end if sooner. Null: no end.',
+        }),
+        downloadsRemaining: z
+          .number()
+          .int()
+          .min(0)
+          .nullable()
+          .meta({ description: 'Downloads the caller may still make (the most generous grant in force counts). Null: no limit.' }),
+      })
+      .optional()
+      .meta({ description: 'Clients only: the terms on which the caller sees the file.' }),
   })
   .meta({ id: 'File' });
 

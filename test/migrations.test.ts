@@ -63,4 +63,40 @@ describe('migrations over existing data', () => {
       client.close();
     }
   });
+
+  it('from 0005 to now: grants stay, with no end and no limit; files have no expiry; no group exists', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sfs-migrate-db-'));
+    dirs.push(dir);
+    const client = createClient({ url: `file:${path.join(dir, 'app.db')}` });
+    try {
+      await migrate(drizzle(client), { migrationsFolder: await migrationsUpTo('0005_accounts') });
+      await client.batch(
+        [
+          "insert into users (id, username, email, password_hash, role, tokens_valid_after, created_at, status, admin) values ('o', 'ops1', 'o@example.com', 'h', 'ops', 0, 0, 'active', 1)",
+          "insert into users (id, username, email, password_hash, role, tokens_valid_after, created_at, status, admin) values ('c', 'client1', 'c@example.com', 'h', 'client', 0, 0, 'active', 0)",
+          "insert into files (id, filename, content_type, size, storage_key, status, shared_with_all_clients, uploaded_by, upload_expires_at, created_at, ready_at) values ('f', 'a.docx', 'x', 1, 'files/k', 'ready', 1, 'o', 0, 1, 1)",
+          "insert into file_grants (file_id, user_id, file_created_at) values ('f', 'c', 1)",
+          "insert into downloads (id, file_id, user_id, at) values ('d', 'f', 'c', 2)",
+        ],
+        'write',
+      );
+      await migrate(drizzle(client), { migrationsFolder: MIGRATIONS });
+      const grants = (await client.execute('select file_id, user_id, expires_at, max_downloads from file_grants')).rows.map((r) => ({
+        ...r,
+      }));
+      expect(grants).toEqual([{ file_id: 'f', user_id: 'c', expires_at: null, max_downloads: null }]);
+      const file = {
+        ...(
+          await client.execute('select shared_with_all_clients, expires_at, all_clients_expires_at, all_clients_max_downloads from files')
+        ).rows[0],
+      };
+      expect(file).toEqual({ shared_with_all_clients: 1, expires_at: null, all_clients_expires_at: null, all_clients_max_downloads: null });
+      expect((await client.execute('select count(*) as n from client_groups')).rows[0]?.n).toBe(0);
+      expect((await client.execute('select count(*) as n from downloads')).rows[0]?.n).toBe(1);
+      expect((await client.execute('pragma foreign_key_check')).rows).toEqual([]);
+      expect((await client.execute('pragma integrity_check')).rows[0]?.integrity_check).toBe('ok');
+    } finally {
+      client.close();
+    }
+  });
 });

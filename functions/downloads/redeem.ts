@@ -6,13 +6,15 @@ import { access, HEADERS, json, problem } from '../../shared/api/contract';
 import { guard } from '../../shared/api/guard';
 import { attachmentDisposition } from '../../shared/content-disposition';
 import { recordDownload } from '../../shared/downloads';
-import { ApiError, forbidden, notFound } from '../../shared/errors';
+import { ApiError, downloadLimitReached, forbidden, notFound } from '../../shared/errors';
 import { findVisibleFile } from '../../shared/files';
 
 /**
  * Following a link: the caller must be the client it was issued to; the file must still exist,
- * be ready and be shared with that client now. Then the redemption is recorded and the answer
- * is a presigned GET that lives at most a minute and makes the browser save the file.
+ * be ready and be shared with that client now (the one rule, shared/files.ts). Then the
+ * redemption is recorded, counted against the client's download limit in the same statement,
+ * and the answer is a presigned GET that lives at most a minute and makes the browser save the
+ * file.
  */
 const TokenParams = z.object({
   token: z
@@ -54,7 +56,7 @@ export const route = createRoute({
   tags: ['Downloads'],
   summary: 'Follow a download link (the client it was issued to, signed in)',
   description:
-    'The caller must be the client the link was issued to; the file must still exist, be ready and be shared with that client. The redemption is recorded, and the answer is a presigned GET that lives at most a minute and makes the browser save the file.',
+    'The caller must be the client the link was issued to; the file must still exist, be ready and be shared with that client by a grant in force. The redemption is recorded and counted against the download limit of the client’s grants (atomically: racing redemptions never exceed it), and the answer is a presigned GET that lives at most a minute and makes the browser save the file.',
   ...access('client'),
   // A browser navigation without credentials goes to the portal before the guard refuses it.
   middleware: [browserWithoutCredentials, guard('client')],
@@ -67,10 +69,14 @@ export const route = createRoute({
       headers: { ...HEADERS.location, ...LINK_HEADERS },
     },
     403: problem('Signed in as anyone but the client the link was issued to, ops included.', ['forbidden']),
-    404: problem('A tampered, truncated or foreign link; or the file was deleted, is not ready, or is no longer shared with the client.', [
-      'not_found',
+    404: problem(
+      'A tampered, truncated or foreign link; or the file was deleted, is not ready or past its expiry, or is no longer shared with the client (every grant removed or ended, or the group left).',
+      ['not_found'],
+    ),
+    410: problem('The link has expired, or the client has made every download its grants allow.', [
+      'link_expired',
+      'download_limit_reached',
     ]),
-    410: problem('The link has expired.', ['link_expired']),
   },
 });
 
@@ -83,15 +89,18 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   if (link.claims.clientId !== client.id) throw forbidden('This link was issued to another user.');
   if (link.status === 'expired') throw new ApiError(410, 'link_expired', 'This download link has expired; ask for a new one.');
 
-  const file = await findVisibleFile(sql, link.claims.fileId, client);
-  if (!file) throw notFound('The file is no longer available to you.');
+  const file = await findVisibleFile(sql, link.claims.fileId, client, now);
+  if (!file?.access) throw notFound('The file is no longer available to you.');
+  // Counted and recorded in one statement before anything is handed out.
+  if (!(await recordDownload(sql, { fileId: file.id, userId: client.id, at: now, maxDownloads: file.access.maxDownloads }))) {
+    throw downloadLimitReached();
+  }
   const download = await storage.presignGet(file.storageKey, {
     contentDisposition: attachmentDisposition(file.filename),
     contentType: file.contentType,
     expiresInSeconds: config.downloads.urlTtlSeconds,
     now,
   });
-  await recordDownload(sql, { fileId: file.id, userId: client.id, at: now });
 
   c.header('Cache-Control', 'no-store');
   c.header('Referrer-Policy', 'no-referrer');

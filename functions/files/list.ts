@@ -34,6 +34,7 @@ export const route = createRoute({
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { limit, cursor } = c.req.valid('query');
   const user = c.get('user');
-  const page = await listFiles(deps(c).sql, user, { limit, ...(cursor ? { cursor: decodeCursor(cursor) } : {}) });
+  const { sql, clock } = deps(c);
+  const page = await listFiles(sql, user, { limit, now: clock.now(), ...(cursor ? { cursor: decodeCursor(cursor) } : {}) });
   return c.json({ items: page.items.map(toPublicFile), nextCursor: page.nextCursor }, 200);
 };

@@ -21,7 +21,8 @@ export const route = createRoute({
 });
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
-  const file = await findVisibleFile(deps(c).sql, c.req.valid('param').id, c.get('user'));
+  const { sql, clock } = deps(c);
+  const file = await findVisibleFile(sql, c.req.valid('param').id, c.get('user'), clock.now());
   if (!file) throw notFound();
   return c.json({ file: toPublicFile(file) }, 200);
 };

@@ -108,7 +108,8 @@ export function preparedSelect<F extends Fields, P extends string = string>(
 
 /**
  * The same for a query the builder cannot express (a union of subqueries): `build` receives the
- * select list made from `fields`, in their order, and returns the whole statement.
+ * select list made from `fields`, in their order (an aliased expression as `expr as "alias"`),
+ * and returns the whole statement.
  */
 export function preparedSelectSql<F extends Fields, P extends string = string>(
   name: string,
@@ -116,7 +117,9 @@ export function preparedSelectSql<F extends Fields, P extends string = string>(
   build: (selectList: SQL) => SQL,
 ): PreparedSelect<P, FieldValues<F>> {
   const list = sql.join(
-    Object.values(fields).map((field) => sql`${field}`),
+    Object.values(fields).map((field) =>
+      is(field, SQL.Aliased) ? sql`${field.sql} as ${sql.identifier(field.fieldAlias)}` : sql`${field}`,
+    ),
     sql`, `,
   );
   return register(prepareRows<F, P>(name, fields, dialect.sqlToQuery(build(list))));

@@ -68,6 +68,11 @@ export const files = sqliteTable(
     uploadExpiresAt: integer('upload_expires_at', { mode: 'timestamp_ms' }).notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     readyAt: integer('ready_at', { mode: 'timestamp_ms' }),
+    /** The file's own end: after it no client sees it, and the sweep deletes it with its object. */
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+    /** The terms of "shared with all clients", while it is on: when it ends, and the downloads each client may make. */
+    allClientsExpiresAt: integer('all_clients_expires_at', { mode: 'timestamp_ms' }),
+    allClientsMaxDownloads: integer('all_clients_max_downloads'),
   },
   (t) => [
     uniqueIndex('files_storage_key_unique').on(t.storageKey),
@@ -77,6 +82,9 @@ export const files = sqliteTable(
     index('files_shared_all_idx').on(t.status, t.sharedWithAllClients, t.createdAt, t.id),
     // The sweep: pending uploads past their expiry.
     index('files_pending_expiry_idx').on(t.status, t.uploadExpiresAt),
+    // The sweep: files past their own expiry, and "all clients" past its end. Only rows with one.
+    index('files_expiry_idx').on(t.expiresAt).where(sql`${t.expiresAt} is not null`),
+    index('files_all_clients_expiry_idx').on(t.allClientsExpiresAt).where(sql`${t.allClientsExpiresAt} is not null`),
     check('files_status_check', sql`${t.status} in ('pending', 'ready', 'rejected')`),
     check('files_size_positive', sql`${t.size} > 0`),
   ],
@@ -93,8 +101,74 @@ export const fileGrants = sqliteTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     /** Copied from the file so a client's "granted to me" branch is served by one index, in order. */
     fileCreatedAt: integer('file_created_at', { mode: 'timestamp_ms' }).notNull(),
+    /** When the grant ends (null: never); an ended grant shows nothing and the sweep removes it. */
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+    /** How many downloads the client may make under this grant (null: no limit). */
+    maxDownloads: integer('max_downloads'),
   },
-  (t) => [primaryKey({ columns: [t.fileId, t.userId] }), index('file_grants_user_idx').on(t.userId, t.fileCreatedAt, t.fileId)],
+  (t) => [
+    primaryKey({ columns: [t.fileId, t.userId] }),
+    index('file_grants_user_idx').on(t.userId, t.fileCreatedAt, t.fileId),
+    index('file_grants_expiry_idx').on(t.expiresAt).where(sql`${t.expiresAt} is not null`),
+  ],
+);
+
+/**
+ * Named sets of clients that ops share files with. Membership is read on every request, so a
+ * client added to a group sees its files at once and one removed stops seeing them at once.
+ */
+export const clientGroups = sqliteTable(
+  'client_groups',
+  {
+    id: text('id').primaryKey(),
+    /** As ops typed it (NFC, trimmed, single spaces). */
+    name: text('name').notNull(),
+    /** The name lower-cased: its unique index makes names unique whatever their case. */
+    nameKey: text('name_key').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [uniqueIndex('client_groups_name_key_unique').on(t.nameKey)],
+);
+
+export type ClientGroupRow = typeof clientGroups.$inferSelect;
+
+export const groupMembers = sqliteTable(
+  'group_members',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => clientGroups.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    addedAt: integer('added_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  // A client's groups (its list's group branch, and every visibility check) by the second index.
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('group_members_user_idx').on(t.userId, t.groupId)],
+);
+
+/** A file shared with a group: every active member sees it, on the grant's terms. */
+export const groupGrants = sqliteTable(
+  'group_grants',
+  {
+    fileId: text('file_id')
+      .notNull()
+      .references(() => files.id, { onDelete: 'cascade' }),
+    groupId: text('group_id')
+      .notNull()
+      .references(() => clientGroups.id, { onDelete: 'cascade' }),
+    /** Copied from the file, as in file_grants: a group's files come from one index, newest first. */
+    fileCreatedAt: integer('file_created_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+    /** Per member: each may make this many downloads. */
+    maxDownloads: integer('max_downloads'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.fileId, t.groupId] }),
+    index('group_grants_group_idx').on(t.groupId, t.fileCreatedAt, t.fileId),
+    index('group_grants_expiry_idx').on(t.expiresAt).where(sql`${t.expiresAt} is not null`),
+    check('group_grants_max_downloads_positive', sql`${t.maxDownloads} is null or ${t.maxDownloads} >= 1`),
+  ],
 );
 
 export type FileRow = typeof files.$inferSelect;
@@ -110,6 +184,8 @@ export const downloads = sqliteTable(
   },
   (t) => [
     index('downloads_file_at_idx').on(t.fileId, t.at),
+    // Download limits: how many times one client downloaded one file, and when it last did.
+    index('downloads_file_user_idx').on(t.fileId, t.userId, t.at),
     // A user's recent downloads (ops' view of a client).
     index('downloads_user_at_idx').on(t.userId, t.at),
   ],
