@@ -16,6 +16,7 @@ const API_SUITES = [
   'test/mail.test.ts',
   'test/users.test.ts',
   'test/invitations.test.ts',
+  'test/sharing.test.ts',
 ];
 
 export default defineConfig({

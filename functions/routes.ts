@@ -15,6 +15,7 @@ import * as searchClients from './clients/search';
 import * as downloadAudit from './downloads/audit';
 import * as issueLink from './downloads/issue';
 import * as redeemLink from './downloads/redeem';
+import * as fileAccess from './files/access';
 import * as completeFile from './files/complete';
 import * as createFile from './files/create';
 import * as deleteFile from './files/delete';
@@ -22,6 +23,14 @@ import * as listFiles from './files/list';
 import * as replaceSharing from './files/sharing-replace';
 import * as showSharing from './files/sharing-show';
 import * as showFile from './files/show';
+import * as createGroup from './groups/create';
+import * as deleteGroup from './groups/delete';
+import * as listGroups from './groups/list';
+import * as addGroupMember from './groups/member-add';
+import * as removeGroupMember from './groups/member-remove';
+import * as replaceGroupMembers from './groups/members-replace';
+import * as showGroup from './groups/show';
+import * as updateGroup from './groups/update';
 import * as createInvitation from './invitations/create';
 import * as inspectInvitation from './invitations/inspect';
 import * as listInvitations from './invitations/list';
@@ -79,7 +88,16 @@ export function createApi() {
     .openapi(common(deleteFile.route), deleteFile.handler)
     .openapi(common(replaceSharing.route), replaceSharing.handler)
     .openapi(common(showSharing.route), showSharing.handler)
+    .openapi(common(fileAccess.route), fileAccess.handler)
     .openapi(common(searchClients.route), searchClients.handler)
+    .openapi(common(createGroup.route), createGroup.handler)
+    .openapi(common(listGroups.route), listGroups.handler)
+    .openapi(common(showGroup.route), showGroup.handler)
+    .openapi(common(updateGroup.route), updateGroup.handler)
+    .openapi(common(deleteGroup.route), deleteGroup.handler)
+    .openapi(common(replaceGroupMembers.route), replaceGroupMembers.handler)
+    .openapi(common(addGroupMember.route), addGroupMember.handler)
+    .openapi(common(removeGroupMember.route), removeGroupMember.handler)
     .openapi(common(issueLink.route), issueLink.handler)
     .openapi(common(redeemLink.route), redeemLink.handler)
     .openapi(common(downloadAudit.route), downloadAudit.handler)

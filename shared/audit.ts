@@ -3,7 +3,7 @@ import type { Database } from './db/client';
 import { auditEvents } from './db/schema';
 
 /**
- * The ops-visible record of what was done to accounts, invitations and sessions. Written in the
+ * The ops-visible record of what was done to accounts, invitations, sessions, groups and sharing. Written in the
  * same batch as the change it records (`auditInsert` returns the statement), with names copied
  * in so it still reads after an account is gone. Details never hold a secret.
  */
@@ -22,6 +22,14 @@ export const AUDIT_ACTIONS = [
   'invitation.resent',
   'invitation.revoked',
   'invitation.accepted',
+  'group.created',
+  'group.renamed',
+  'group.deleted',
+  'group.members_replaced',
+  'group.member_added',
+  'group.member_removed',
+  'file.sharing_replaced',
+  'file.expiry_set',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

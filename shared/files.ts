@@ -57,7 +57,8 @@ export type FileWithUploader = FileRow & { uploaderUsername: string };
 /** A file as a viewer may see it: for a client, with its terms. */
 export type VisibleFile = FileWithUploader & { access?: Access };
 
-const earliest = (a: Date | null, b: Date | null) => (a && b ? (a < b ? a : b) : (a ?? b));
+/** The sooner of two ends, null being no end. */
+export const earliest = (a: Date | null, b: Date | null) => (a && b ? (a < b ? a : b) : (a ?? b));
 
 /** The downloads left under `access` (null: no limit). */
 export const downloadsRemaining = (access: Pick<Access, 'maxDownloads' | 'used'>): number | null =>
@@ -113,7 +114,8 @@ const withUploader = { ...getTableColumns(files), uploaderUsername: users.userna
  */
 const seesEveryFile = (viewer: Viewer) => viewer.role === 'ops';
 const seesNoFile = (viewer: Viewer) => viewer.role !== 'ops' && viewer.status !== 'active';
-const inForce = (expiresAt: AnyColumn, at: SQLWrapper) => sql`(${expiresAt} is null or ${expiresAt} > ${at})`;
+/** A grant (or a file) with this end is in force at `at`. */
+export const inForce = (expiresAt: AnyColumn, at: SQLWrapper) => sql`(${expiresAt} is null or ${expiresAt} > ${at})`;
 /** A file a client may be shown at all. */
 export const isAvailable = (file: { status: AnyColumn; expiresAt: AnyColumn }, at: SQLWrapper) =>
   sql`${file.status} = 'ready' and ${inForce(file.expiresAt, at)}`;
@@ -143,25 +145,27 @@ export function visibleToClient(file: typeof files, clientId: SQLWrapper, at: SQ
 
 /**
  * Every grant in force that lets the client see the files `which` picks (by file id), one row
- * each: (file_id, expires_at, max_downloads). It says nothing about the file being available.
+ * each: (file_id, kind, group_id, expires_at, max_downloads), `kind` being 'all_clients',
+ * 'direct' or 'group'. It says nothing about the file being available. `clientId` may be a
+ * column of an outer query (ops' view of a file's audience computes it for each client).
  */
-function grantsInForce(which: (fileId: AnyColumn) => SQL, clientId: SQLWrapper, at: SQLWrapper): SQL {
+export function grantsInForce(which: (fileId: AnyColumn) => SQL, clientId: SQLWrapper, at: SQLWrapper): SQL {
   const f = alias(files, 'af');
   const g = alias(fileGrants, 'ag');
   const gg = alias(groupGrants, 'agg');
   const gm = alias(groupMembers, 'agm');
   return sql`
-    select ${f.id} as file_id, ${f.allClientsExpiresAt} as expires_at, ${f.allClientsMaxDownloads} as max_downloads
+    select ${f.id} as file_id, 'all_clients' as kind, null as group_id, ${f.allClientsExpiresAt} as expires_at, ${f.allClientsMaxDownloads} as max_downloads
     from ${files} ${f} where ${which(f.id)} and ${isSharedWithAllClients(f, at)}
     union all
-    select ${g.fileId}, ${g.expiresAt}, ${g.maxDownloads} from ${fileGrants} ${g} where ${which(g.fileId)} and ${isGrantedTo(g, clientId, at)}
+    select ${g.fileId}, 'direct', null, ${g.expiresAt}, ${g.maxDownloads} from ${fileGrants} ${g} where ${which(g.fileId)} and ${isGrantedTo(g, clientId, at)}
     union all
-    select ${gg.fileId}, ${gg.expiresAt}, ${gg.maxDownloads}
+    select ${gg.fileId}, 'group', ${gg.groupId}, ${gg.expiresAt}, ${gg.maxDownloads}
     from ${groupMembers} ${gm} join ${groupGrants} ${gg} on ${isGrantedToGroupOf(gg, gm, clientId, at)} where ${which(gg.fileId)}`;
 }
 
 /** Those grants combined per file, the most generous term of each kind winning (null is "none": it beats any value). */
-const combinedTerms = (grants: SQL) => sql`
+export const combinedTerms = (grants: SQL) => sql`
   select file_id,
     case when count(*) = count(expires_at) then max(expires_at) end as expires_at,
     case when count(*) = count(max_downloads) then max(max_downloads) end as max_downloads
@@ -169,7 +173,7 @@ const combinedTerms = (grants: SQL) => sql`
 
 const d = alias(downloads, 'd');
 /** How many times the client downloaded the file (by downloads_file_user_idx). */
-const downloadsBy = (fileId: SQLWrapper, clientId: SQLWrapper) =>
+export const downloadsBy = (fileId: SQLWrapper, clientId: SQLWrapper) =>
   sql`(select count(*) from ${downloads} ${d} where ${d.fileId} = ${fileId} and ${d.userId} = ${clientId})`;
 
 const toDate = (value: unknown) => (value === null || value === undefined ? null : new Date(Number(value)));

@@ -66,6 +66,29 @@ export const SessionTokens = z
   })
   .meta({ id: 'SessionTokens' });
 
+/** Letters and digits of any script, spaces and a little punctuation: names people read and type. */
+const GROUP_NAME = /^[\p{L}\p{N}][\p{L}\p{M}\p{N} .,&'()+_-]*$/u;
+
+export const GroupName = z
+  .string()
+  .transform((v) => v.normalize('NFC').trim().replace(/\s+/g, ' '))
+  .pipe(
+    z
+      .string()
+      .min(1, 'must not be empty')
+      .max(64, 'must be at most 64 characters')
+      .regex(GROUP_NAME, "must start with a letter or digit, and hold only letters, digits, spaces and . , & ' ( ) + _ -"),
+  )
+  .meta({
+    description:
+      "A client group’s name: 1–64 characters, NFC, trimmed, runs of spaces made one; letters and digits of any script, spaces and `.,&'()+_-`, starting with a letter or digit. Unique whatever the case.",
+    example: 'Acme Corp',
+    minLength: 1,
+    maxLength: 64,
+    // No `pattern`: the rule needs Unicode property classes (\p{L}), which JSON Schema's regular
+    // expressions do not promise; the description states it.
+  });
+
 export const FileId = z.uuid().meta({ description: 'A file id.' });
 export const FileIdParams = z.object({ id: FileId });
 
@@ -106,10 +129,3 @@ export const File = z
   .meta({ id: 'File' });
 
 export const FileEnvelope = z.object({ file: File });
-
-export const Sharing = z
-  .object({
-    allClients: z.boolean(),
-    clients: z.array(z.object({ id: z.string(), username: z.string() })),
-  })
-  .meta({ id: 'Sharing' });

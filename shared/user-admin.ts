@@ -5,10 +5,13 @@ import type { AuditEntry } from './audit';
 import type { Database } from './db/client';
 import {
   auditEvents,
+  clientGroups,
   deletedUsers,
   downloads,
   fileGrants,
   files,
+  groupGrants,
+  groupMembers,
   invitations,
   oneTimeTokens,
   outbox,
@@ -21,6 +24,7 @@ import {
 } from './db/schema';
 import { causes } from './error-chain';
 import { ApiError } from './errors';
+import { inForce, isAvailable } from './files';
 import type { OutboxMessage } from './outbox';
 import { Role as RoleSchema, User } from './schemas';
 import type { SessionLimits } from './sessions';
@@ -131,7 +135,7 @@ export const setStatusStatement = (db: Database, id: string, from: readonly User
 
 /**
  * Deleting an account: its tombstone (so the download audit still names it) and its audit entry,
- * then what it holds (grants, refresh tokens, sessions, one-time tokens; the foreign keys would
+ * then what it holds (grants, group memberships, refresh tokens, sessions, one-time tokens; the foreign keys would
  * cascade, this does not depend on them), then the row. Files an ops account uploaded keep a
  * foreign key to it: the batch then fails as a whole (`isForeignKeyViolation`), nothing changed.
  */
@@ -151,6 +155,7 @@ export function deleteUserStatements(db: Database, target: UserRow, actor: Publi
       exists,
     ),
     db.delete(fileGrants).where(eq(fileGrants.userId, target.id)),
+    db.delete(groupMembers).where(eq(groupMembers.userId, target.id)),
     db
       .delete(refreshTokens)
       .where(inArray(refreshTokens.sessionId, db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, target.id)))),
@@ -242,41 +247,66 @@ export function decodeUserCursor(value: string): string {
 
 export interface UserShare {
   file: { id: string; filename: string };
-  via: 'direct' | 'all_clients';
+  via: 'direct' | 'group' | 'all_clients';
+  groups: Array<{ id: string; name: string }>;
 }
 
 export const SHARES_LIMIT = 500;
 export const DOWNLOADS_LIMIT = 50;
 
 /**
- * The ready files shared with a client, newest first: those granted to it (by file_grants_user_idx)
- * and those shared with all clients (by files_shared_all_idx), each at most SHARES_LIMIT. A file
- * that is both counts as `direct`: it stays shared if "all clients" is switched off.
+ * The files a client sees (were it active), newest first: those granted to it (by
+ * file_grants_user_idx), to its groups (its memberships, then group_grants_group_idx) and to all
+ * clients (by files_shared_all_idx), each at most SHARES_LIMIT, grants in force and files
+ * available only. `via` is the most lasting way: by name, else through a group, else "all
+ * clients"; `groups` names every group it comes through.
  */
-export async function sharesOf(db: Database, userId: string): Promise<UserShare[]> {
-  const [direct, everyone] = await Promise.all([
+export async function sharesOf(db: Database, userId: string, now: Date): Promise<UserShare[]> {
+  const at = sql`${now.getTime()}`;
+  const listed = { id: files.id, filename: files.filename, createdAt: files.createdAt };
+  const [direct, grouped, everyone] = await Promise.all([
     db
-      .select({ id: files.id, filename: files.filename, createdAt: files.createdAt })
+      .select(listed)
       .from(fileGrants)
       .innerJoin(files, eq(files.id, fileGrants.fileId))
-      .where(and(eq(fileGrants.userId, userId), eq(files.status, 'ready')))
+      .where(and(eq(fileGrants.userId, userId), inForce(fileGrants.expiresAt, at), isAvailable(files, at)))
       .orderBy(desc(fileGrants.fileCreatedAt), desc(fileGrants.fileId))
       .limit(SHARES_LIMIT),
     db
-      .select({ id: files.id, filename: files.filename, createdAt: files.createdAt })
+      .select({ ...listed, groupId: clientGroups.id, groupName: clientGroups.name })
+      .from(groupMembers)
+      .innerJoin(groupGrants, eq(groupGrants.groupId, groupMembers.groupId))
+      .innerJoin(clientGroups, eq(clientGroups.id, groupMembers.groupId))
+      .innerJoin(files, eq(files.id, groupGrants.fileId))
+      .where(and(eq(groupMembers.userId, userId), inForce(groupGrants.expiresAt, at), isAvailable(files, at)))
+      .orderBy(desc(groupGrants.fileCreatedAt), desc(groupGrants.fileId))
+      .limit(SHARES_LIMIT),
+    db
+      .select(listed)
       .from(files)
-      .where(and(eq(files.status, 'ready'), eq(files.sharedWithAllClients, true)))
+      .where(
+        and(
+          eq(files.status, 'ready'),
+          eq(files.sharedWithAllClients, true),
+          inForce(files.allClientsExpiresAt, at),
+          isAvailable(files, at),
+        ),
+      )
       .orderBy(desc(files.createdAt), desc(files.id))
       .limit(SHARES_LIMIT),
   ]);
-  const granted = new Set(direct.map((f) => f.id));
-  return [
-    ...direct.map((f) => ({ ...f, via: 'direct' as const })),
-    ...everyone.filter((f) => !granted.has(f.id)).map((f) => ({ ...f, via: 'all_clients' as const })),
-  ]
-    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
+  const shares = new Map<string, UserShare & { createdAt: Date }>();
+  const add = (f: { id: string; filename: string; createdAt: Date }, via: UserShare['via']) => {
+    if (!shares.has(f.id)) shares.set(f.id, { file: { id: f.id, filename: f.filename }, via, groups: [], createdAt: f.createdAt });
+    return shares.get(f.id) as UserShare;
+  };
+  for (const f of direct) add(f, 'direct');
+  for (const f of grouped) add(f, 'group').groups.push({ id: f.groupId, name: f.groupName });
+  for (const f of everyone) add(f, 'all_clients');
+  return [...shares.values()]
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.file.id < b.file.id ? 1 : -1))
     .slice(0, SHARES_LIMIT)
-    .map((f) => ({ file: { id: f.id, filename: f.filename }, via: f.via }));
+    .map(({ createdAt: _, ...share }) => share);
 }
 
 /** The account's latest downloads, newest first; a deleted file has no name any more. */
@@ -362,11 +392,12 @@ export const UserDetail = z
       .array(
         z.object({
           file: z.object({ id: z.string(), filename: z.string() }),
-          via: z.enum(['direct', 'all_clients']),
+          via: z.enum(['direct', 'group', 'all_clients']),
+          groups: z.array(z.object({ id: z.string(), name: z.string() })).meta({ description: 'Every group the file comes through.' }),
         }),
       )
       .meta({
-        description: `A client's ready files, newest first (at most ${SHARES_LIMIT}): granted to it by name (\`direct\`) or shared with all clients. It sees them while it is active. Empty for ops, who see every file.`,
+        description: `A client's ready files, newest first (at most ${SHARES_LIMIT}), by grants in force: granted to it by name (\`direct\`), to one of its groups (\`group\`), or to all clients. It sees them while it is active. Empty for ops, who see every file.`,
       }),
     downloads: z
       .array(

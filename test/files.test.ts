@@ -316,19 +316,21 @@ describe('sharing', () => {
     const b = await clientUser(api);
     const { id } = await uploadFile(api, ops.token, 'shared.docx', await makeDocx());
     const put = (json: unknown) =>
-      api.request<{ allClients: boolean; clients: Array<{ id: string; username: string }> }>('PUT', `/api/files/${id}/sharing`, {
+      api.request<{ allClients: unknown; clients: Array<{ id: string; username: string }> }>('PUT', `/api/files/${id}/sharing`, {
         token: ops.token,
         json,
       });
+    const noTerms = { expiresAt: null, maxDownloads: null };
 
+    // The shape every caller used before groups and terms: usernames, and a boolean.
     const first = await put({ allClients: false, clients: [a.username, b.username.toUpperCase(), a.username] });
     expect(first.status).toBe(200);
     expect(first.body.allClients).toBe(false);
     expect(first.body.clients).toHaveLength(2);
     expect(first.body.clients).toEqual(
       expect.arrayContaining([
-        { id: a.id, username: a.username },
-        { id: b.id, username: b.username },
+        { id: a.id, username: a.username, ...noTerms },
+        { id: b.id, username: b.username, ...noTerms },
       ]),
     );
 
@@ -339,7 +341,7 @@ describe('sharing', () => {
     expect(unchanged.body).toEqual(first.body);
 
     const second = await put({ allClients: false, clients: [b.username] });
-    expect(second.body).toEqual({ allClients: false, clients: [{ id: b.id, username: b.username }] });
+    expect(second.body).toEqual({ allClients: false, clients: [{ id: b.id, username: b.username, ...noTerms }], groups: [] });
     expectProblem(await api.request('GET', `/api/files/${id}`, { token: a.token }), 404, 'not_found');
     expect((await api.request('GET', `/api/files/${id}`, { token: b.token })).status).toBe(200);
 

@@ -148,8 +148,8 @@ describe('one account', () => {
     expect(res.status).toBe(200);
     expect(res.body.user).toMatchObject({ id: client.id, username: client.username, role: 'client', status: 'active' });
     const shares = new Map(res.body.shares.map((s) => [s.file.id, s]));
-    expect(shares.get(direct)).toEqual({ file: { id: direct, filename: 'direct.docx' }, via: 'direct' });
-    expect(shares.get(everyone)).toEqual({ file: { id: everyone, filename: 'everyone.docx' }, via: 'all_clients' });
+    expect(shares.get(direct)).toEqual({ file: { id: direct, filename: 'direct.docx' }, via: 'direct', groups: [] });
+    expect(shares.get(everyone)).toEqual({ file: { id: everyone, filename: 'everyone.docx' }, via: 'all_clients', groups: [] });
     expect(shares.get(both)?.via).toBe('direct');
     // Newest first.
     const order = res.body.shares.map((s) => s.file.id);

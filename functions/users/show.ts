@@ -11,7 +11,8 @@ export const route = createRoute({
   operationId: 'showUser',
   tags: ['Users'],
   summary: 'One account: what is shared with it, what it downloaded, its sessions',
-  description: 'For a client: the files shared with it and how; for any account: its latest downloads and how many sessions it has.',
+  description:
+    'For a client: the files shared with it and how (by name, through a group, all clients); for any account: its latest downloads and how many sessions it has.',
   ...access('ops'),
   request: { params: UserIdParams },
   responses: {
@@ -22,12 +23,13 @@ export const route = createRoute({
 
 export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const { db, sql, clock, config } = deps(c);
+  const now = clock.now();
   const user = await findUserById(sql, c.req.valid('param').id);
   if (!user) throw notFound('No such account.');
   const [shares, downloads, sessions] = await Promise.all([
-    user.role === 'client' ? sharesOf(db, user.id) : Promise.resolve([]),
+    user.role === 'client' ? sharesOf(db, user.id, now) : Promise.resolve([]),
     downloadsOf(db, user.id),
-    activeSessionCount(db, user.id, clock.now(), config.sessions),
+    activeSessionCount(db, user.id, now, config.sessions),
   ]);
   return c.json({ user: toPublicUser(user), shares, downloads, sessions }, 200);
 };

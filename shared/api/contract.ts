@@ -14,9 +14,13 @@ export const TAGS = [
   { name: 'Account', description: 'The signed-in user: profile, password, sessions.' },
   { name: 'Users', description: 'Ops manage accounts: approve, disable, enable, delete; see what a client has.' },
   { name: 'Invitations', description: 'Ops invite people by email; an invitation is used once to sign up.' },
-  { name: 'Audit', description: 'What was done to accounts, invitations and sessions, by whom and when.' },
+  { name: 'Audit', description: 'What was done to accounts, invitations, sessions, groups and sharing, by whom and when.' },
   { name: 'Files', description: 'Uploads straight to storage, their verification, listing and deletion.' },
-  { name: 'Sharing', description: 'Who may see and download a file.' },
+  { name: 'Sharing', description: 'Who may see and download a file, until when, how many times; and who can now.' },
+  {
+    name: 'Groups',
+    description: 'Ops keep named groups of clients. A file shared with a group reaches its active members, while they are members.',
+  },
   { name: 'Downloads', description: 'Encrypted download links bound to one client, and the audit of their use.' },
   { name: 'Service', description: 'Health, this document and its reference page.' },
 ] as const;

@@ -2,19 +2,32 @@ import type { Hook } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
-import { ApiError, notFound } from '../errors';
+import { ApiError, type FieldProblem, notFound } from '../errors';
 import { type AppEnv, deps } from './context';
+
+type Issue = z.core.$ZodIssue;
+
+/** Whether a union's option refused the value for its type alone (a string given where it takes an object). */
+const refusedTheType = (issues: Issue[]) => issues.length === 1 && issues[0]?.code === 'invalid_type' && issues[0].path.length === 0;
+
+function fieldProblems(issue: Issue, prefix: PropertyKey[]): FieldProblem[] {
+  const at = [...prefix, ...issue.path].map(String);
+  // Unknown fields come as one issue on the parent; name each field instead.
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: [...at, key].join('.'), message: 'is not a known field' }));
+  }
+  // A value one option of a union (a name, or an object) was meant for: that option's own
+  // problems, each at its field, rather than "invalid input" on the whole value.
+  if (issue.code === 'invalid_union') {
+    const meant = issue.errors.filter((issues) => !refusedTheType(issues));
+    if (meant.length === 1) return (meant[0] as Issue[]).flatMap((inner) => fieldProblems(inner, [...prefix, ...issue.path]));
+  }
+  return [{ path: at.join('.') || '(body)', message: issue.message }];
+}
 
 /** A zod failure as the API reports it: 400 `validation_failed`, each field named in `errors`. */
 export function validationError(error: z.core.$ZodError): ApiError {
-  const errors = error.issues.flatMap((issue) => {
-    const at = issue.path.map(String);
-    // Unknown fields come as one issue on the parent; name each field instead.
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: [...at, key].join('.'), message: 'is not a known field' }));
-    }
-    return [{ path: at.join('.') || '(body)', message: issue.message }];
-  });
+  const errors = error.issues.flatMap((issue) => fieldProblems(issue, []));
   return new ApiError(400, 'validation_failed', 'The request has invalid fields.', { errors });
 }
 

@@ -13,7 +13,7 @@ export function ShareDialog({ file, onClose }: { file: FileItem; onClose: () => 
 
   useEffect(() => {
     call(() => client.api.files[':id'].sharing.$get({ param: { id: encodeURIComponent(file.id) } })).then((s) => {
-      setAllClients(s.allClients);
+      setAllClients(s.allClients !== false);
       setClients(s.clients.map((c) => c.username));
     });
   }, [file.id]);
