@@ -56,6 +56,34 @@ describe('concurrency', { timeout: 120_000 }, () => {
     expect(audit.body.items).toHaveLength(200);
   });
 
+  it('50 concurrent redemptions against a limit of 3: exactly 3 presigned URLs, 47 refusals, 3 audit rows', async () => {
+    const ops = await opsUser(stack, api);
+    const client = await clientUser(api);
+    const { id } = await uploadFile(api, ops.token, 'scarce.docx', await makeDocx());
+    const shared = await api.request('PUT', `/api/files/${id}/sharing`, {
+      token: ops.token,
+      json: { allClients: false, clients: [{ username: client.username, maxDownloads: 3 }] },
+    });
+    expect(shared.status).toBe(200);
+    const link = await api.request<{ downloadLink: string }>('POST', `/api/files/${id}/download-link`, { token: client.token });
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const res = await fetch(link.body.downloadLink, {
+          headers: { authorization: `Bearer ${client.token}`, accept: 'application/json' },
+        });
+        return { status: res.status, body: (await res.json()) as { url?: string; code?: string } };
+      }),
+    );
+    const granted = answers.filter((a) => a.status === 200);
+    expect(granted).toHaveLength(3);
+    expect(granted.every((a) => typeof a.body.url === 'string' && a.body.url.startsWith(stack.storageUrl))).toBe(true);
+    const refused = answers.filter((a) => a.status === 410);
+    expect(refused).toHaveLength(47);
+    expect(refused.every((a) => a.body.code === 'download_limit_reached')).toBe(true);
+    const audit = await api.request<{ items: unknown[] }>('GET', `/api/files/${id}/downloads`, { token: ops.token });
+    expect(audit.body.items).toHaveLength(3);
+  });
+
   it('concurrent replacements of a grant set leave exactly one of the submitted sets, never a mix', async () => {
     const ops = await opsUser(stack, api);
     const clients = await Promise.all(Array.from({ length: 6 }, () => clientUser(api)));
