@@ -23,6 +23,7 @@ import * as listFiles from './files/list';
 import * as replaceSharing from './files/sharing-replace';
 import * as showSharing from './files/sharing-show';
 import * as showFile from './files/show';
+import * as updateFile from './files/update';
 import * as createGroup from './groups/create';
 import * as deleteGroup from './groups/delete';
 import * as listGroups from './groups/list';
@@ -85,6 +86,7 @@ export function createApi() {
     .openapi(common(completeFile.route), completeFile.handler)
     .openapi(common(listFiles.route), listFiles.handler)
     .openapi(common(showFile.route), showFile.handler)
+    .openapi(common(updateFile.route), updateFile.handler)
     .openapi(common(deleteFile.route), deleteFile.handler)
     .openapi(common(replaceSharing.route), replaceSharing.handler)
     .openapi(common(showSharing.route), showSharing.handler)

@@ -1,7 +1,7 @@
 /**
  * `npm run sweep [-- --orphan-age SECONDS]`: sends the mail that is due in the outbox, removes
- * pending uploads past their expiry and stored objects no file owns that are older than
- * --orphan-age (default an hour).
+ * pending uploads past their expiry, files past their own end, grants past theirs, and stored
+ * objects no file owns that are older than --orphan-age (default an hour).
  * Idempotent; the Workers deployment runs the same code on a cron trigger.
  *
  * Locally it uses the data folder of `npm start` (DATA_DIR, default .data), the storage server
@@ -45,6 +45,7 @@ const deps = createNodeDeps(loadConfig(env));
 try {
   const report = await sweep(deps, { orphanAgeSeconds });
   console.log(`Swept ${report.expiredUploads} expired pending upload(s) and ${report.orphanObjects} orphaned object(s).`);
+  console.log(`Deleted ${report.expiredFiles} file(s) past their end; removed ${report.endedGrants} ended grant(s).`);
   console.log(
     `Sent ${report.mailSent} queued message(s)${report.mailFailed > 0 ? `; ${report.mailFailed} failed and will be tried again later` : ''}.`,
   );

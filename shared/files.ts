@@ -1,4 +1,4 @@
-import { type AnyColumn, and, eq, getTableColumns, inArray, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { type AnyColumn, and, eq, getTableColumns, inArray, isNotNull, lte, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { type Cursor, encodeCursor } from './cursor';
 import type { Database } from './db/client';
@@ -420,6 +420,48 @@ export async function deleteExpiredPendingFiles(db: Database, now: Date, limit: 
       and ${files.status} = 'pending'
     returning ${files.storageKey}`);
   return rows.map((r) => r.storage_key);
+}
+
+/**
+ * Deletes up to `limit` files past their own end, with their grants, and returns their storage
+ * keys: rows first (each statement re-checks the end, so a file whose end was just moved later
+ * keeps its row and its grants), then the caller deletes the objects.
+ */
+export async function deleteExpiredFiles(db: Database, now: Date, limit: number): Promise<string[]> {
+  const ended = and(isNotNull(files.expiresAt), lte(files.expiresAt, now));
+  const due = await db.select({ id: files.id, storageKey: files.storageKey }).from(files).where(ended).limit(limit);
+  if (due.length === 0) return [];
+  const ids = due.map((f) => f.id);
+  const stillEnded = db
+    .select({ id: files.id })
+    .from(files)
+    .where(and(inArray(files.id, ids), ended));
+  const [, , gone] = await db.batch([
+    db.delete(fileGrants).where(inArray(fileGrants.fileId, stillEnded)),
+    db.delete(groupGrants).where(inArray(groupGrants.fileId, stillEnded)),
+    db
+      .delete(files)
+      .where(and(inArray(files.id, ids), ended))
+      .returning({ storageKey: files.storageKey }),
+  ]);
+  return gone.map((f) => f.storageKey);
+}
+
+/**
+ * Removes the grants that have ended, and turns "all clients" off where its end has passed: they
+ * already show nothing (the rule reads the ends), this keeps the tables and the grant set
+ * showing only what is in force. Returns how many grants went.
+ */
+export async function removeEndedGrants(db: Database, now: Date): Promise<number> {
+  const [direct, grouped, everyone] = await db.batch([
+    db.delete(fileGrants).where(and(isNotNull(fileGrants.expiresAt), lte(fileGrants.expiresAt, now))),
+    db.delete(groupGrants).where(and(isNotNull(groupGrants.expiresAt), lte(groupGrants.expiresAt, now))),
+    db
+      .update(files)
+      .set({ sharedWithAllClients: false, allClientsExpiresAt: null, allClientsMaxDownloads: null })
+      .where(and(isNotNull(files.allClientsExpiresAt), lte(files.allClientsExpiresAt, now))),
+  ]);
+  return direct.rowsAffected + grouped.rowsAffected + everyone.rowsAffected;
 }
 
 /** The storage keys among `keys` that a pending or ready row still owns. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FILE_STATUSES, ROLES, USER_STATUSES } from './db/schema';
+import { ApiError } from './errors';
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, utf8Length } from './passwords';
 
 /** zod schemas shared by several endpoints; each validates requests and documents the API. */
@@ -90,6 +91,24 @@ export const GroupName = z
   });
 
 export const FileId = z.uuid().meta({ description: 'A file id.' });
+
+/** A file's own end, as a request gives it; that it lies in the future is checked against the service's clock. */
+export const FileExpiry = z.iso.datetime({ offset: true }).meta({
+  description:
+    'When the file itself ends (ISO 8601 with a zone; in the future): after it no client sees it, its links stop, and the sweep deletes it with its stored object. The download audit is kept.',
+  example: '2030-06-30T00:00:00Z',
+});
+
+/** The end of a file, checked against `now`: a 400 naming `path` unless it is in the future. */
+export function futureEnd(value: string, path: string, now: Date): Date {
+  const end = new Date(value);
+  if (end <= now) {
+    throw new ApiError(400, 'validation_failed', 'The request has invalid fields.', {
+      errors: [{ path, message: `must be in the future (it is now ${now.toISOString()})` }],
+    });
+  }
+  return end;
+}
 export const FileIdParams = z.object({ id: FileId });
 
 export const File = z

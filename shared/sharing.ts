@@ -316,6 +316,31 @@ export async function replaceSharing(
   };
 }
 
+/** Sets (or, with null, removes) a file's own end, with its audit record; false when there is no such file. */
+export async function setFileExpiry(
+  db: Database,
+  file: Pick<FileRow, 'id' | 'filename'>,
+  expiresAt: Date | null,
+  actor: { id: string; username: string },
+  now: Date,
+): Promise<boolean> {
+  const [, updated] = await db.batch([
+    auditWhere(
+      db,
+      {
+        action: 'file.expiry_set',
+        actor,
+        target: { id: file.id, name: file.filename },
+        details: { expiresAt: expiresAt?.toISOString() ?? null },
+        at: now,
+      },
+      sql`exists (select 1 from ${files} where ${files.id} = ${file.id})`,
+    ),
+    db.update(files).set({ expiresAt }).where(eq(files.id, file.id)),
+  ]);
+  return updated.rowsAffected === 1;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Who can see a file now, and why
 

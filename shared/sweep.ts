@@ -2,7 +2,7 @@ import { lt, or } from 'drizzle-orm';
 import type { Clock } from './clock';
 import type { Database } from './db/client';
 import { oneTimeTokens, sessions } from './db/schema';
-import { deleteExpiredPendingFiles, ownedStorageKeys } from './files';
+import { deleteExpiredFiles, deleteExpiredPendingFiles, ownedStorageKeys, removeEndedGrants } from './files';
 import type { Logger } from './log';
 import type { Mailer } from './mail';
 import { deliverOutbox } from './outbox';
@@ -23,6 +23,11 @@ import type { ObjectStorage } from './storage';
  *    their refresh tokens; one-time tokens a day past their expiry. Ended sessions are kept a
  *    week so a reused refresh token is still recognised as one for a while.
  *
+ * 4. Files past their own end (`expires_at`): rows and grants first (re-checked in the same
+ *    statements, so an end just moved later wins), then their objects. Grants past their end,
+ *    which already show nothing, are removed, and "all clients" past its end is turned off.
+ *    The download audit is kept.
+ *
  * First, though, mail: messages in the outbox that are due (never tried, because the delivery
  * after their response did not happen, or whose retry delay has passed) are sent, up to
  * MAIL_PER_SWEEP a run. It goes first so that a storage outage does not hold mail back.
@@ -35,6 +40,9 @@ export interface SweepReport {
   mailFailed: number;
   endedSessions: number;
   staleTokens: number;
+  /** Files deleted because their own end passed, and grants removed because theirs did. */
+  expiredFiles: number;
+  endedGrants: number;
 }
 
 const ENDED_SESSION_KEPT_MS = 7 * 24 * 3600 * 1000;
@@ -49,7 +57,16 @@ export async function sweep(
   options: { orphanAgeSeconds?: number } = {},
 ): Promise<SweepReport> {
   const { db, storage, clock } = deps;
-  const report: SweepReport = { expiredUploads: 0, orphanObjects: 0, mailSent: 0, mailFailed: 0, endedSessions: 0, staleTokens: 0 };
+  const report: SweepReport = {
+    expiredUploads: 0,
+    orphanObjects: 0,
+    mailSent: 0,
+    mailFailed: 0,
+    endedSessions: 0,
+    staleTokens: 0,
+    expiredFiles: 0,
+    endedGrants: 0,
+  };
 
   for (let round = 0; round < MAIL_PER_SWEEP / MAIL_BATCH; round++) {
     const delivered = await deliverOutbox(deps, { limit: MAIL_BATCH });
@@ -72,6 +89,15 @@ export async function sweep(
     const keys = await deleteExpiredPendingFiles(db, now, 100);
     for (const key of keys) await storage.delete(key);
     report.expiredUploads += keys.length;
+    if (keys.length < 100) break;
+  }
+
+  report.endedGrants = await removeEndedGrants(db, now);
+  for (;;) {
+    const keys = await deleteExpiredFiles(db, now, 100);
+    // A failed delete leaves an orphan for the next sweep: no row owns the object any more.
+    for (const key of keys) await storage.delete(key);
+    report.expiredFiles += keys.length;
     if (keys.length < 100) break;
   }
 

@@ -77,6 +77,8 @@ describe('the sweep (as npm run sweep runs it)', () => {
       mailFailed: 0,
       endedSessions: 0,
       staleTokens: 0,
+      expiredFiles: 0,
+      endedGrants: 0,
     });
   });
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeDocx } from '../scripts/lib/samples';
 import { type ApiClient, type ApiResponse, expectProblem } from './helpers/api';
-import { clientUser, opsUser, uploadFile } from './helpers/files';
+import { clientUser, opsUser, storageAdmin, sweepNow, uploadFile } from './helpers/files';
 import { type ApiStack, startApiStack, uniqueName, useStack } from './helpers/stack';
 
 /**
@@ -499,6 +499,40 @@ describe('ends (written in the past here; moved by the clock in sharing-clock.te
     const again = await shared(fileId, { allClients: false, clients: [carol.username] });
     expect(again.clients[0]).toMatchObject(noTerms);
     expect((await redeem(carol, links.get(carol) as string)).status).toBe(200);
+  });
+});
+
+describe('a file’s own end', () => {
+  it('set by PATCH (in the future only); once past, no client sees the file, and the sweep deletes it with its object', async () => {
+    const carol = await clientUser(api);
+    const fileId = await readyFile('short-lived.docx');
+    await shared(fileId, { allClients: true, clients: [] });
+    const patch = (expiresAt: unknown) => api.request('PATCH', `/api/files/${fileId}`, { token: ops.token, json: { expiresAt } });
+    for (const bad of [new Date(Date.now() - 1000).toISOString(), 'soon', 5, undefined]) {
+      const res = await patch(bad);
+      expectProblem(res, 400, 'validation_failed');
+      expect((res.body as { errors: Array<{ path: string }> }).errors.map((e) => e.path)).toEqual(['expiresAt']);
+    }
+    expect((await patch(inDays(1))).status).toBe(200);
+    const link = await linkFor(carol, fileId);
+    expect((await redeem(carol, link)).status).toBe(200);
+    const key = String(
+      (await stack.sql.execute({ sql: 'select storage_key from files where id = ?', args: [fileId] })).rows[0]?.storage_key,
+    );
+
+    await stack.sql.execute({ sql: 'update files set expires_at = ? where id = ?', args: [Date.now() - 1000, fileId] as never[] });
+    expect(await idsOf(carol)).not.toContain(fileId);
+    expectProblem(await redeem(carol, link), 404, 'not_found');
+    expectProblem(await api.request('GET', `/api/files/${fileId}`, { token: carol.token }), 404, 'not_found');
+
+    if (stack.runScheduled) await stack.runScheduled();
+    else await sweepNow(stack, 3600);
+    expectProblem(await api.request('GET', `/api/files/${fileId}`, { token: ops.token }), 404, 'not_found');
+    expect(await storageAdmin(stack).exists(key)).toBe(false);
+    const audit = await api.request<{ items: Array<{ user: { id: string } }> }>('GET', `/api/files/${fileId}/downloads`, {
+      token: ops.token,
+    });
+    expect(audit.body.items.map((d) => d.user.id)).toEqual([carol.id]);
   });
 });
 

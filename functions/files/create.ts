@@ -5,7 +5,7 @@ import { access, HEADERS, json, jsonBody, problem } from '../../shared/api/contr
 import { DOCUMENT_TYPES, documentTypeForFilename } from '../../shared/documents';
 import { ApiError } from '../../shared/errors';
 import { insertPendingFile, toPublicFile } from '../../shared/files';
-import { File } from '../../shared/schemas';
+import { File, FileExpiry, futureEnd } from '../../shared/schemas';
 
 /**
  * Starts an upload: checks name, type and size, records a pending file under a random storage
@@ -44,6 +44,7 @@ const CreateFileRequest = z
     filename: Filename,
     contentType: z.string().min(1).max(255).meta({ example: DOCUMENT_TYPES[0]?.contentType }),
     size: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).meta({ description: 'Exact size in bytes of what will be PUT.' }),
+    expiresAt: FileExpiry.optional(),
   })
   .meta({ id: 'CreateFileRequest' });
 
@@ -102,6 +103,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   }
 
   const now = clock.now();
+  const expiresAt = input.expiresAt === undefined ? null : futureEnd(input.expiresAt, 'expiresAt', now);
   // Random, and nothing of the user's input: the filename is display data only.
   const storageKey = `files/${crypto.randomUUID()}`;
   const upload = await storage.presignPut(storageKey, {
@@ -119,6 +121,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     uploadedBy: c.get('user').id,
     uploadExpiresAt: upload.expiresAt,
     createdAt: now,
+    expiresAt,
   });
   c.header('Cache-Control', 'no-store');
   return c.json(
