@@ -17,6 +17,7 @@ const API_SUITES = [
   'test/users.test.ts',
   'test/invitations.test.ts',
   'test/sharing.test.ts',
+  'test/share-notices.test.ts',
 ];
 
 export default defineConfig({

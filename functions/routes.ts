@@ -41,6 +41,7 @@ import * as changePassword from './me/password';
 import * as endMySession from './me/sessions-end';
 import * as listMySessions from './me/sessions-list';
 import * as me from './me/show';
+import * as updateMe from './me/update';
 import * as docs from './service/docs';
 import * as health from './service/health';
 import * as openapi from './service/openapi';
@@ -67,6 +68,7 @@ export function createApi() {
     .openapi(common(forgotPassword.route), forgotPassword.handler)
     .openapi(common(resetPassword.route), resetPassword.handler)
     .openapi(common(me.route), me.handler)
+    .openapi(common(updateMe.route), updateMe.handler)
     .openapi(common(changePassword.route), changePassword.handler)
     .openapi(common(listMySessions.route), listMySessions.handler)
     .openapi(common(endMySession.route), endMySession.handler)

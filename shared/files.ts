@@ -12,6 +12,7 @@ import {
   groupGrants,
   groupMembers,
   type Role,
+  shareNotices,
   type UserStatus,
   users,
 } from './db/schema';
@@ -374,13 +375,16 @@ export const UPLOAD_GRACE_SECONDS = 300;
  * pending → ready with the verified copy's key, only if still pending and not yet due for the
  * sweep: of two racing completions, or a completion racing the sweep, exactly one wins.
  */
-export async function markReady(db: Database, id: string, storageKey: string, now: Date): Promise<boolean> {
-  const sweepCutoff = now.getTime() - UPLOAD_GRACE_SECONDS * 1000;
-  const result = await db
+export const markReadyStatement = (db: Database, id: string, storageKey: string, now: Date) =>
+  db
     .update(files)
     .set({ status: 'ready', readyAt: now, storageKey })
-    .where(and(eq(files.id, id), eq(files.status, 'pending'), sql`${files.uploadExpiresAt} >= ${sweepCutoff}`));
-  return result.rowsAffected === 1;
+    .where(
+      and(eq(files.id, id), eq(files.status, 'pending'), sql`${files.uploadExpiresAt} >= ${now.getTime() - UPLOAD_GRACE_SECONDS * 1000}`),
+    );
+
+export async function markReady(db: Database, id: string, storageKey: string, now: Date): Promise<boolean> {
+  return (await markReadyStatement(db, id, storageKey, now)).rowsAffected === 1;
 }
 
 export async function markRejected(db: Database, id: string, reason: string): Promise<boolean> {
@@ -394,6 +398,7 @@ export async function markRejected(db: Database, id: string, reason: string): Pr
 /** The statements that delete a file's row and its grants (so every link dies at once), for one batch. */
 export const deleteFileStatements = (db: Database, id: string) =>
   [
+    db.delete(shareNotices).where(eq(shareNotices.fileId, id)),
     db.delete(fileGrants).where(eq(fileGrants.fileId, id)),
     db.delete(groupGrants).where(eq(groupGrants.fileId, id)),
     db.delete(files).where(eq(files.id, id)),
@@ -436,7 +441,8 @@ export async function deleteExpiredFiles(db: Database, now: Date, limit: number)
     .select({ id: files.id })
     .from(files)
     .where(and(inArray(files.id, ids), ended));
-  const [, , gone] = await db.batch([
+  const [, , , gone] = await db.batch([
+    db.delete(shareNotices).where(inArray(shareNotices.fileId, stillEnded)),
     db.delete(fileGrants).where(inArray(fileGrants.fileId, stillEnded)),
     db.delete(groupGrants).where(inArray(groupGrants.fileId, stillEnded)),
     db

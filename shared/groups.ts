@@ -6,6 +6,7 @@ import { type ClientGroupRow, clientGroups, files, groupGrants, groupMembers, ty
 import { causes } from './error-chain';
 import { ApiError, type FieldProblem, notFound } from './errors';
 import { UserStatus as UserStatusSchema } from './schemas';
+import { noticesBeforeJoining } from './share-notices';
 import { auditWhere } from './user-admin';
 import type { PublicUser } from './users';
 
@@ -262,6 +263,7 @@ export async function replaceMembers(
   userIds: string[],
   actor: PublicUser,
   now: Date,
+  options: { notify: boolean },
 ): Promise<{ added: number; removed: number }> {
   const current = new Set(
     (await db.select({ userId: groupMembers.userId }).from(groupMembers).where(eq(groupMembers.groupId, group.id))).map((m) => m.userId),
@@ -276,13 +278,16 @@ export async function replaceMembers(
     details: { members: wanted.size, added, removed },
     at: now,
   };
-  const [, , , exists] = await db.batch([
+  // New members are told about the group's files they could not see; members who stay see them already.
+  const notices = options.notify && wanted.size ? [noticesBeforeJoining(db, group.id, [...wanted], now)] : [];
+  const [, exists] = await db.batch([
     auditWhere(db, entry, groupExists(group.id)),
+    db.select({ id: clientGroups.id }).from(clientGroups).where(eq(clientGroups.id, group.id)),
+    ...notices,
     db
       .delete(groupMembers)
       .where(and(eq(groupMembers.groupId, group.id), wanted.size ? notInArray(groupMembers.userId, [...wanted]) : undefined)),
     addMembersStatement(db, group.id, [...wanted], now),
-    db.select({ id: clientGroups.id }).from(clientGroups).where(eq(clientGroups.id, group.id)),
   ]);
   if (exists.length !== 1) throw notFound('No such group.');
   return { added, removed };
@@ -303,8 +308,9 @@ export async function addMember(
     details: { groupId: group.id, group: group.name },
     at: now,
   };
-  const [, added] = await db.batch([
+  const [, , added] = await db.batch([
     auditWhere(db, entry, sql`${groupExists(group.id)} and not ${isMember(group.id, client.id)}`),
+    noticesBeforeJoining(db, group.id, [client.id], now),
     addMembersStatement(db, group.id, [client.id], now),
   ]);
   return added.rowsAffected === 1;

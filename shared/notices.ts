@@ -78,3 +78,25 @@ export const passwordChangedNotice = (brand: Brand, user: { username: string; em
     ],
     action: { label: 'Open your account', url: `${brand.publicUrl}/#/account` },
   });
+
+/** The most files one message names; the rest are counted. */
+const NAMED_FILES = 20;
+
+/**
+ * Files shared with a client, gathered over a few minutes into one message. It names them and
+ * leads to the portal, never to a file: a download needs the client signed in.
+ */
+export const sharedFilesNotice = (brand: Brand, user: { username: string; email: string }, filenames: string[]): OutboxMessage => {
+  const named = filenames.slice(0, NAMED_FILES);
+  const more = filenames.length - named.length;
+  const one = filenames.length === 1;
+  return message('files_shared', user.email, brand, {
+    subject: one ? `A document was shared with you: ${filenames[0]}` : `${filenames.length} documents were shared with you`,
+    paragraphs: [
+      `${one ? 'A document has' : `${filenames.length} documents have`} been shared with ${user.username} on ${brand.appName}:`,
+      [...named.map((name) => `- ${name}`), ...(more > 0 ? [`and ${more} more`] : [])].join('\n'),
+      `Sign in to see ${one ? 'it' : 'them'} and download. You can turn these emails off on your account page.`,
+    ],
+    action: { label: 'Open your documents', url: `${brand.publicUrl}/` },
+  });
+};

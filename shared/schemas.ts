@@ -47,6 +47,10 @@ export const User = z
     role: Role,
     status: UserStatus,
     admin: z.boolean().meta({ description: 'Ops only: may also invite and remove ops accounts.' }),
+    notifyShares: z.boolean().meta({
+      description:
+        'Clients: an email when files are shared with them (several shares in a few minutes make one). The client sets it (`PATCH /api/me`).',
+    }),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'User' });

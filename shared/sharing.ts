@@ -6,6 +6,7 @@ import { clientGroups, downloads, type FileRow, fileGrants, files, groupGrants, 
 import { ApiError, type FieldProblem, notFound } from './errors';
 import { combinedTerms, downloadsBy, earliest, grantsInForce, inForce } from './files';
 import { groupNameKey, groupsByName } from './groups';
+import { noticesBeforeShare } from './share-notices';
 import { auditWhere, isForeignKeyViolation } from './user-admin';
 import type { PublicUser } from './users';
 
@@ -34,6 +35,8 @@ export interface SharingInput {
   clients: Array<string | ({ username: string } & TermsInput)>;
   /** Left out: the file's group grants stay as they are (a caller that predates groups never removes one). */
   groups?: Array<string | ({ name: string } & TermsInput)> | undefined;
+  /** False: nobody is emailed about this share. */
+  notify?: boolean | undefined;
 }
 
 type PublicTerms = { expiresAt: string | null; maxDownloads: number | null };
@@ -257,7 +260,12 @@ export async function replaceSharing(
     allClients: everyone !== null,
     clients: clients.length,
     groups: groups ? groups.length : 'unchanged',
+    notify: input.notify !== false,
   };
+  // Who this share reaches: told, before the change, if they could not see the file until now.
+  const reached = { clientIds: clients.map((c) => c.id), groupIds: groups?.map((g) => g.id) ?? [], allClients: everyone !== null };
+  const reachesAnyone = reached.clientIds.length + reached.groupIds.length > 0 || reached.allClients;
+  const notices = input.notify !== false && reachesAnyone ? [noticesBeforeShare(db, file.id, reached, now)] : [];
   try {
     await db.batch([
       auditWhere(
@@ -265,6 +273,7 @@ export async function replaceSharing(
         { action: 'file.sharing_replaced', actor, target: { id: file.id, name: file.filename }, details, at: now },
         sql`exists (select 1 from ${files} where ${files.id} = ${file.id})`,
       ),
+      ...notices,
       db
         .update(files)
         .set({

@@ -1,11 +1,13 @@
 import { lt, or } from 'drizzle-orm';
 import type { Clock } from './clock';
+import type { Config } from './config';
 import type { Database } from './db/client';
 import { oneTimeTokens, sessions } from './db/schema';
 import { deleteExpiredFiles, deleteExpiredPendingFiles, ownedStorageKeys, removeEndedGrants } from './files';
 import type { Logger } from './log';
 import type { Mailer } from './mail';
 import { deliverOutbox } from './outbox';
+import { flushShareNotices } from './share-notices';
 import type { ObjectStorage } from './storage';
 
 /**
@@ -28,7 +30,8 @@ import type { ObjectStorage } from './storage';
  *    which already show nothing, are removed, and "all clients" past its end is turned off.
  *    The download audit is kept.
  *
- * First, though, mail: messages in the outbox that are due (never tried, because the delivery
+ * First, though, mail: clients' share notices that have gathered long enough become one message
+ * each (share-notices.ts), then messages in the outbox that are due (never tried, because the delivery
  * after their response did not happen, or whose retry delay has passed) are sent, up to
  * MAIL_PER_SWEEP a run. It goes first so that a storage outage does not hold mail back.
  */
@@ -38,6 +41,8 @@ export interface SweepReport {
   /** Messages sent, and messages that failed again (each waits its retry delay). */
   mailSent: number;
   mailFailed: number;
+  /** Share notices gathered into messages this run (one per client). */
+  shareNotices: number;
   endedSessions: number;
   staleTokens: number;
   /** Files deleted because their own end passed, and grants removed because theirs did. */
@@ -53,7 +58,7 @@ const MAIL_PER_SWEEP = 100;
 const MAIL_BATCH = 20;
 
 export async function sweep(
-  deps: { db: Database; storage: ObjectStorage; clock: Clock; mailer: Mailer; log: Logger },
+  deps: { db: Database; storage: ObjectStorage; clock: Clock; mailer: Mailer; log: Logger; config: Pick<Config, 'appName' | 'publicUrl'> },
   options: { orphanAgeSeconds?: number } = {},
 ): Promise<SweepReport> {
   const { db, storage, clock } = deps;
@@ -62,12 +67,14 @@ export async function sweep(
     orphanObjects: 0,
     mailSent: 0,
     mailFailed: 0,
+    shareNotices: 0,
     endedSessions: 0,
     staleTokens: 0,
     expiredFiles: 0,
     endedGrants: 0,
   };
 
+  report.shareNotices = (await flushShareNotices(db, deps.config, clock.now())).messageIds.length;
   for (let round = 0; round < MAIL_PER_SWEEP / MAIL_BATCH; round++) {
     const delivered = await deliverOutbox(deps, { limit: MAIL_BATCH });
     report.mailSent += delivered.sent;

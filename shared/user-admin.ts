@@ -18,6 +18,7 @@ import {
   type Role,
   refreshTokens,
   sessions,
+  shareNotices,
   type UserRow,
   type UserStatus,
   users,
@@ -156,6 +157,7 @@ export function deleteUserStatements(db: Database, target: UserRow, actor: Publi
     ),
     db.delete(fileGrants).where(eq(fileGrants.userId, target.id)),
     db.delete(groupMembers).where(eq(groupMembers.userId, target.id)),
+    db.delete(shareNotices).where(eq(shareNotices.userId, target.id)),
     db
       .delete(refreshTokens)
       .where(inArray(refreshTokens.sessionId, db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, target.id)))),

@@ -13,6 +13,8 @@ export interface PublicUser {
   status: UserStatus;
   /** Ops only: may also invite and remove ops accounts. */
   admin: boolean;
+  /** Clients: emailed when files are shared with them. */
+  notifyShares: boolean;
   createdAt: string;
 }
 
@@ -23,6 +25,7 @@ export const toPublicUser = (row: UserRow): PublicUser => ({
   role: row.role,
   status: row.status,
   admin: row.admin,
+  notifyShares: row.notifyShares,
   createdAt: row.createdAt.toISOString(),
 });
 
@@ -80,6 +83,7 @@ export const newUserRow = (input: NewUser): UserRow => ({
   createdAt: input.now,
   status: input.status ?? 'active',
   admin: input.admin ?? false,
+  notifyShares: true,
 });
 
 /** For a batch that creates the user with what goes with it; map its failure with `userConflict`. */

@@ -45,6 +45,7 @@ describe('POST /api/auth/signup', () => {
         // The default sign-up mode: waiting for ops to approve it.
         status: 'pending',
         admin: false,
+        notifyShares: true,
         createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
       },
     });

@@ -75,6 +75,7 @@ describe('the sweep (as npm run sweep runs it)', () => {
       orphanObjects: 0,
       mailSent: 0,
       mailFailed: 0,
+      shareNotices: 0,
       endedSessions: 0,
       staleTokens: 0,
       expiredFiles: 0,

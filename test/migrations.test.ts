@@ -64,7 +64,7 @@ describe('migrations over existing data', () => {
     }
   });
 
-  it('from 0005 to now: grants stay, with no end and no limit; files have no expiry; no group exists', async () => {
+  it('from 0005 to now: grants stay, with no end and no limit; files have no expiry; no group exists; notices are on', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'sfs-migrate-db-'));
     dirs.push(dir);
     const client = createClient({ url: `file:${path.join(dir, 'app.db')}` });
@@ -92,6 +92,11 @@ describe('migrations over existing data', () => {
       };
       expect(file).toEqual({ shared_with_all_clients: 1, expires_at: null, all_clients_expires_at: null, all_clients_max_downloads: null });
       expect((await client.execute('select count(*) as n from client_groups')).rows[0]?.n).toBe(0);
+      // Share notices are on for every existing account until its owner turns them off.
+      expect((await client.execute('select id, notify_shares from users order by id')).rows.map((r) => ({ ...r }))).toEqual([
+        { id: 'c', notify_shares: 1 },
+        { id: 'o', notify_shares: 1 },
+      ]);
       expect((await client.execute('select count(*) as n from downloads')).rows[0]?.n).toBe(1);
       expect((await client.execute('pragma foreign_key_check')).rows).toEqual([]);
       expect((await client.execute('pragma integrity_check')).rows[0]?.integrity_check).toBe('ok');

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Client, createClient } from '@libsql/client';
-import { eq, getTableColumns, or, type SQL, sql } from 'drizzle-orm';
+import { asc, eq, getTableColumns, lte, or, type SQL, sql } from 'drizzle-orm';
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import Engine from 'libsql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,10 +10,21 @@ import { nativeRunner } from '../runtime/node-sql';
 import { migrateDatabase } from '../scripts/lib/data-dir';
 import { createDatabase, type Database } from '../shared/db/client';
 import { clientRunner, type PreparedSelect, preparedQueries } from '../shared/db/prepared';
-import { clientGroups, downloads, fileGrants, files, groupGrants, groupMembers, rateLimits, users } from '../shared/db/schema';
+import {
+  clientGroups,
+  downloads,
+  fileGrants,
+  files,
+  groupGrants,
+  groupMembers,
+  rateLimits,
+  shareNotices,
+  users,
+} from '../shared/db/schema';
 import { recordDownload } from '../shared/downloads';
 import { findVisibleFile, listFiles } from '../shared/files';
 import { claimQuery } from '../shared/outbox';
+import { noticesBeforeJoining, noticesBeforeShare, noticesOnceReady } from '../shared/share-notices';
 import { findUserById } from '../shared/users';
 
 /**
@@ -85,8 +96,10 @@ const fullScans = (p: string) =>
     // `page` is a client's page, already limited to `take` rows: reading it whole is the point.
     // `access` is the combined terms of one file, or of a page's files: one row per file.
     .filter((line) => line !== 'SCAN page' && line !== 'SCAN access')
-    // A page's ids, handed over as one JSON array: the list itself, not a table.
-    .filter((line) => !/^SCAN json_each VIRTUAL TABLE/.test(line))
+    // A list of ids handed over as one JSON array (json_each): the list itself, not a table.
+    .filter((line) => !/^SCAN \w+ VIRTUAL TABLE/.test(line))
+    // The clients a share reaches, gathered from its lists and its groups' members first.
+    .filter((line) => line !== 'SCAN reached')
     // The one row an `insert … select` without a table makes.
     .filter((line) => line !== 'SCAN CONSTANT ROW')
     .filter((line) => /^SCAN \w+$/.test(line) || /^SCAN \w+ (?!USING)/.test(line));
@@ -184,6 +197,35 @@ describe('query plans of the hot paths', () => {
     expect(fullScans(audit)).toEqual([]);
     const throttle = await plan(db.select().from(rateLimits).where(eq(rateLimits.key, 'x')));
     expect(fullScans(throttle)).toEqual([]);
+  });
+
+  it('share notices start from the clients a change reaches, and the sweep finds the due ones by their index', async () => {
+    const now = new Date();
+    const raw = (q: unknown) =>
+      explain(...(Object.values((q as { getQuery(): { sql: string; params: unknown[] } }).getQuery()) as [string, unknown[]]));
+    const named = raw(noticesBeforeShare(db, 'f', { clientIds: ['a'], groupIds: ['g'], allClients: false }, now));
+    expect(named).toContain('SEARCH users USING INDEX sqlite_autoindex_users_1 (id=?)');
+    expect(named).not.toContain('users_role_status_idx');
+    expect(fullScans(named)).toEqual([]);
+    // "All clients" reaches every active client: that walk is the point, by its index.
+    expect(raw(noticesBeforeShare(db, 'f', { clientIds: [], groupIds: [], allClients: true }, now))).toContain(
+      'users_role_status_idx (role=? AND status=?)',
+    );
+    const joining = raw(noticesBeforeJoining(db, 'g', ['a'], now));
+    expect(joining).toContain('group_grants_group_idx (group_id=?)');
+    expect(fullScans(joining)).toEqual([]);
+    const ready = raw(noticesOnceReady(db, 'f', now));
+    expect(ready).toContain('sqlite_autoindex_file_grants_1 (file_id=?)');
+    expect(fullScans(ready)).toEqual([]);
+    const due = await plan(
+      db
+        .select({ userId: shareNotices.userId })
+        .from(shareNotices)
+        .where(lte(shareNotices.createdAt, now))
+        .orderBy(asc(shareNotices.createdAt))
+        .limit(1000),
+    );
+    expect(due).toContain('share_notices_created_idx (created_at<?)');
   });
 
   it('mail delivery claims due, unsent messages through the partial index, which sent ones leave', async () => {

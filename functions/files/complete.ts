@@ -3,8 +3,9 @@ import { type AppEnv, deps } from '../../shared/api/context';
 import { access, json, Problem, problem } from '../../shared/api/contract';
 import { DOCUMENT_TYPES, expansionCap, verifyOfficeDocument } from '../../shared/documents';
 import { ApiError, notFound } from '../../shared/errors';
-import { findFile, markReady, markRejected, toPublicFile } from '../../shared/files';
+import { findFile, markReadyStatement, markRejected, toPublicFile } from '../../shared/files';
 import { File, FileEnvelope, FileIdParams } from '../../shared/schemas';
+import { noticesOnceReady } from '../../shared/share-notices';
 
 /**
  * Verifies what storage holds (never what the request claims): the object's size equals the
@@ -85,7 +86,9 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     }
 
     const now = clock.now();
-    if (!(await markReady(db, file.id, verifiedKey, now))) {
+    // Shared while it was pending: whoever sees it now that it is ready is told, in the same batch.
+    const [ready] = await db.batch([markReadyStatement(db, file.id, verifiedKey, now), noticesOnceReady(db, file.id, now)]);
+    if (ready.rowsAffected !== 1) {
       const current = await findFile(sql, file.id);
       if (current?.status === 'pending') {
         throw new ApiError(409, 'upload_missing', 'The upload expired before it was completed; start a new one.');

@@ -53,6 +53,10 @@ const ReplaceSharingRequest = z
       .max(MAX_RECIPIENTS, `must hold at most ${MAX_RECIPIENTS} recipients`)
       .optional()
       .meta({ description: 'The groups granted the file. Left out: the file’s group grants stay as they are.' }),
+    notify: z.boolean().default(true).meta({
+      description:
+        'Whether clients who can see the ready file because of this share, and could not before, are emailed (once, gathered with other shares over a couple of minutes; never with a link to the file). Clients may turn these emails off.',
+    }),
   })
   .superRefine((body, ctx) => {
     if (body.clients.length + (body.groups?.length ?? 0) > MAX_RECIPIENTS) {

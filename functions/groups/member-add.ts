@@ -12,7 +12,7 @@ export const route = createRoute({
   tags: ['Groups'],
   summary: 'Add one client to a group',
   description:
-    'The client sees the group’s files at once if it is active (otherwise once it is). Adding a member again changes nothing and answers the same.',
+    'The client sees the group’s files at once if it is active (otherwise once it is), and is emailed about those it could not see before (gathered with other shares, if it wants these emails). Adding a member again changes nothing and answers the same.',
   ...access('ops'),
   request: { params: GroupMemberParams },
   responses: {

@@ -14,6 +14,9 @@ const ReplaceMembersRequest = z
       .array(Username)
       .max(MAX_MEMBERS_PER_REQUEST, `must hold at most ${MAX_MEMBERS_PER_REQUEST} usernames`)
       .meta({ description: `The usernames of every member, at most ${MAX_MEMBERS_PER_REQUEST}; repeats count once.` }),
+    notify: z.boolean().default(true).meta({
+      description: 'Whether new members are emailed about the group’s files they could not see until now (gathered with other shares).',
+    }),
   })
   .meta({ id: 'ReplaceMembersRequest' });
 
@@ -24,7 +27,7 @@ export const route = createRoute({
   tags: ['Groups'],
   summary: 'Make these clients the whole membership, atomically',
   description:
-    'Clients in any status may be members; only active ones see anything. Clients left out stop seeing the files they saw only through the group at once, links included; clients added see them at once. Members who stay keep when they joined.',
+    'Clients in any status may be members; only active ones see anything. Clients left out stop seeing the files they saw only through the group at once, links included; clients added see them at once, and are emailed about them unless `notify` is false. Members who stay keep when they joined.',
   ...access('ops', { jsonBody: true }),
   request: { params: GroupIdParams, body: jsonBody(ReplaceMembersRequest) },
   responses: {
@@ -42,7 +45,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
   const now = clock.now();
   const group = await findGroup(db, c.req.valid('param').id);
   if (!group) throw notFound('No such group.');
-  const { clients } = c.req.valid('json');
+  const { clients, notify } = c.req.valid('json');
   const byName = await resolveMembers(db, clients, 'clients');
   await replaceMembers(
     db,
@@ -50,6 +53,7 @@ export const handler: RouteHandler<typeof route, AppEnv> = async (c) => {
     clients.map((name) => (byName.get(name) as { id: string }).id),
     c.get('user'),
     now,
+    { notify },
   );
   return c.json(await groupDetail(db, group, now), 200);
 };

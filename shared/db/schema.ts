@@ -30,6 +30,8 @@ export const users = sqliteTable(
     status: text('status', { enum: USER_STATUSES }).notNull().default('active'),
     /** An ops account that may also invite and remove ops accounts (the first one is). */
     admin: integer('admin', { mode: 'boolean' }).notNull().default(false),
+    /** A client's choice: an email when files are shared with it (gathered, see share_notices). */
+    notifyShares: integer('notify_shares', { mode: 'boolean' }).notNull().default(true),
   },
   (t) => [
     uniqueIndex('users_username_unique').on(t.username),
@@ -338,6 +340,27 @@ export const auditEvents = sqliteTable(
     details: text('details').notNull().default('{}'),
   },
   (t) => [index('audit_events_at_idx').on(t.at, t.id), index('audit_events_target_idx').on(t.targetId, t.at)],
+);
+
+/**
+ * Files a client gained access to and has not been told about yet. Written in the batch of the
+ * change that gave the access (a share, a new membership, a completed upload); the sweep turns a
+ * client's rows into one email once its oldest is a couple of minutes old, so several shares in
+ * a row make one message.
+ */
+export const shareNotices = sqliteTable(
+  'share_notices',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    fileId: text('file_id')
+      .notNull()
+      .references(() => files.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  // The sweep: the clients with a notice older than the gathering window, by this index.
+  (t) => [primaryKey({ columns: [t.userId, t.fileId] }), index('share_notices_created_idx').on(t.createdAt, t.userId)],
 );
 
 /** The names of deleted accounts, so the download audit still says who downloaded. */
