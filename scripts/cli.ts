@@ -4,7 +4,10 @@
  *   login [--api URL] [--username NAME]   sign in (password prompted without echo, or read from stdin)
  *   ls                                    files you can see
  *   upload FILE [--name NAME]             ops: upload straight to storage, verify, print the result
- *   share ID --client NAME… [--all] [--replace]   ops: grant a file to clients
+ *   share ID [--client NAME…] [--group NAME…] [--all] [--replace]
+ *         [--expires WHEN] [--max-downloads N] [--no-notify]   ops: grant a file to clients and groups
+ *   access ID                             ops: who can see a file now, and why
+ *   groups [list | show | create | rename | delete | add | remove | set] …   ops: client groups
  *   download ID [--out PATH] [--force]    clients: fetch a file through its encrypted link
  *   audit ID                              ops: who downloaded a file
  *   invite EMAIL [--ops]                  ops: invite someone to sign up (as ops: administrators only)
@@ -105,6 +108,8 @@ function apiAt(apiUrl: string, session?: Session) {
 const signedIn = (session: Session) => apiAt(session.apiUrl, session);
 
 type FilePage = InferResponseType<ApiClient['api']['files']['$get'], 200>;
+type GroupPage = InferResponseType<ApiClient['api']['groups']['$get'], 200>;
+type Group = GroupPage['items'][number];
 type UserPage = InferResponseType<ApiClient['api']['users']['$get'], 200>;
 type User = UserPage['items'][number];
 
@@ -189,6 +194,57 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
 }
 
+/** Every group whose name starts with `q` (all of them without), through every page. */
+async function allGroups(client: ApiClient, q?: string): Promise<Group[]> {
+  const rows: Group[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: GroupPage = await unwrap(
+      client.api.groups.$get({ query: { ...(q ? { q } : {}), limit: '200', cursor: cursor ?? undefined } }),
+    );
+    rows.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return rows;
+}
+
+/** The group a name (any case) or an id names. */
+async function findGroup(client: ApiClient, name: string): Promise<Group> {
+  const wanted = name.trim().replace(/\s+/g, ' ').toLowerCase();
+  const found = UUID.test(name)
+    ? (await allGroups(client)).find((g) => g.id === name.toLowerCase())
+    : (await allGroups(client, wanted)).find((g) => g.name.toLowerCase() === wanted);
+  if (!found) throw new CliError(`No group is called ${name}.`);
+  return found;
+}
+
+const DURATION = /^(\d+)([mhdw])$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+
+/** `--expires`: an ISO 8601 date and time with its zone, or a duration from now (30m, 12h, 7d, 2w). */
+function parseEnd(value: string): string {
+  const duration = DURATION.exec(value.trim());
+  if (duration) return new Date(Date.now() + Number(duration[1]) * UNIT_MS[duration[2] as keyof typeof UNIT_MS]).toISOString();
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value.trim())) {
+    throw new CliError(
+      `--expires takes a date and time with its zone (2030-01-31T18:00:00Z) or a duration (30m, 12h, 7d, 2w), not "${value}".`,
+    );
+  }
+  return value.trim();
+}
+
+const day = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+
+/** A grant's terms in words: "until 2030-01-31 18:00, 3 downloads". */
+const termsText = (t: { expiresAt: string | null; maxDownloads: number | null }) =>
+  [t.expiresAt ? `until ${day(t.expiresAt)}` : '', t.maxDownloads !== null ? `${t.maxDownloads} download(s)` : '']
+    .filter(Boolean)
+    .join(', ');
+
+/** A name with its grant's terms, if it has any: "carol (until 2030-01-31 18:00)". */
+const withTerms = (label: string, t: { expiresAt: string | null; maxDownloads: number | null }) =>
+  termsText(t) ? `${label} (${termsText(t)})` : label;
+
 const program = new Command('cli').description('Secure file sharing from the terminal.').showHelpAfterError();
 
 program
@@ -268,8 +324,20 @@ program
       return;
     }
     for (const f of rows) {
+      const access = f.access
+        ? [
+            f.access.expiresAt ? `until ${day(f.access.expiresAt)}` : '',
+            f.access.downloadsRemaining !== null ? `${f.access.downloadsRemaining} download(s) left` : '',
+          ].filter(Boolean)
+        : [];
       console.log(
-        [f.id, f.status.padEnd(8), formatSize(f.size).padStart(10), f.createdAt.slice(0, 16).replace('T', ' '), f.filename].join('  '),
+        [
+          f.id,
+          f.status.padEnd(8),
+          formatSize(f.size).padStart(10),
+          f.createdAt.slice(0, 16).replace('T', ' '),
+          f.filename + (access.length ? `  (${access.join(', ')})` : ''),
+        ].join('  '),
       );
     }
   });
@@ -325,20 +393,239 @@ program
 
 program
   .command('share')
-  .description('ops: grant a file to clients (added to those it already has, unless --replace)')
+  .description('ops: grant a file to clients and groups (added to those it already has, unless --replace)')
   .argument('<id>', 'file id')
   .option('--client <username...>', 'client usernames', [])
-  .option('--all', 'share with every client')
+  .option('--group <name...>', 'client group names (any case)', [])
+  .option('--all', 'share with every active client')
   .option('--no-all', 'stop sharing with every client')
-  .option('--replace', 'make these clients the whole grant set')
-  .action(async (id: string, options: { client: string[]; all?: boolean; replace?: boolean }) => {
-    const sharing = signedIn(await loadSession()).api.files[':id'].sharing;
-    const param = { id: encodeURIComponent(id) };
-    const current = options.replace ? { allClients: false, clients: [] } : await unwrap(sharing.$get({ param }));
-    const clients = [...new Set([...current.clients.map((c) => c.username), ...options.client.map((c) => c.toLowerCase())])];
-    const result = await unwrap(sharing.$put({ param, json: { allClients: options.all ?? current.allClients, clients } }));
+  .option('--replace', 'make these clients and groups the whole grant set')
+  .option('--expires <when>', 'the grants named here end then: a date and time with its zone, or a duration (30m, 12h, 7d, 2w)')
+  .option('--max-downloads <n>', 'each client may download the file this many times under the grants named here')
+  .option('--no-notify', 'do not email the clients who gain access')
+  .action(
+    async (
+      id: string,
+      options: {
+        client: string[];
+        group: string[];
+        all?: boolean;
+        replace?: boolean;
+        expires?: string;
+        maxDownloads?: string;
+        notify: boolean;
+      },
+    ) => {
+      const sharing = signedIn(await loadSession()).api.files[':id'].sharing;
+      const param = { id: encodeURIComponent(id) };
+      let maxDownloads: number | undefined;
+      if (options.maxDownloads !== undefined) {
+        maxDownloads = Number(options.maxDownloads);
+        if (!Number.isInteger(maxDownloads) || maxDownloads < 1) throw new CliError('--max-downloads takes a whole number, 1 or more.');
+      }
+      const terms = {
+        ...(options.expires !== undefined ? { expiresAt: parseEnd(options.expires) } : {}),
+        ...(maxDownloads !== undefined ? { maxDownloads } : {}),
+      };
+      const current = options.replace ? { allClients: false as const, clients: [], groups: [] } : await unwrap(sharing.$get({ param }));
+      // Grants already there are named bare, which keeps their terms; the ones named here get these terms.
+      const named = new Set(options.client.map((c) => c.toLowerCase()));
+      const clients = [
+        ...current.clients.filter((c) => !named.has(c.username)).map((c) => c.username),
+        ...[...named].map((username) => ({ username, ...terms })),
+      ];
+      const namedGroups = new Map(options.group.map((g) => [g.trim().toLowerCase(), g.trim()]));
+      const groups =
+        options.replace || namedGroups.size > 0
+          ? [
+              ...current.groups.filter((g) => !namedGroups.has(g.name.toLowerCase())).map((g) => g.name),
+              ...[...namedGroups.values()].map((name) => ({ name, ...terms })),
+            ]
+          : undefined;
+      const allClients = options.all === undefined ? current.allClients !== false : options.all;
+      const result = await unwrap(
+        sharing.$put({
+          param,
+          json: {
+            allClients: options.all && Object.keys(terms).length ? terms : allClients,
+            clients,
+            ...(groups ? { groups } : {}),
+            notify: options.notify,
+          },
+        }),
+      );
+      const everyone = result.allClients === false ? 'no one by default' : withTerms('all clients', result.allClients);
+      const clientList = result.clients.map((c) => withTerms(c.username, c)).join(', ');
+      const groupList = result.groups.map((g) => withTerms(g.name, g)).join(', ');
+      console.log(`Shared with ${everyone}${clientList ? `; clients: ${clientList}` : ''}${groupList ? `; groups: ${groupList}` : ''}.`);
+    },
+  );
+
+program
+  .command('access')
+  .description('ops: every client who can see a file now, and why')
+  .argument('<id>', 'file id')
+  .action(async (id: string) => {
+    const client = signedIn(await loadSession());
+    type Page = InferResponseType<ApiClient['api']['files'][':id']['access']['$get'], 200>;
+    const rows: Page['items'] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Page = await unwrap(
+        client.api.files[':id'].access.$get({
+          param: { id: encodeURIComponent(id) },
+          query: { limit: '500', cursor: cursor ?? undefined },
+        }),
+      );
+      rows.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    if (rows.length === 0) {
+      console.log('No client can see this file now.');
+      return;
+    }
     console.log(
-      `Shared with ${result.allClients ? 'all clients' : 'no one by default'}${result.clients.length ? `; clients: ${result.clients.map((c) => c.username).join(', ')}` : ''}.`,
+      table([
+        ['CLIENT', 'VIA', 'UNTIL', 'DOWNLOADS', 'LAST'],
+        ...rows.map((r) => [
+          r.client.username,
+          r.via.map((v) => (v.kind === 'group' ? `group ${v.group?.name}` : v.kind === 'direct' ? 'by name' : 'all clients')).join(', '),
+          r.expiresAt ? day(r.expiresAt) : '-',
+          `${r.downloadsUsed}${r.maxDownloads !== null ? `/${r.maxDownloads}` : ''}`,
+          r.lastDownloadAt ? day(r.lastDownloadAt) : '-',
+        ]),
+      ]),
+    );
+  });
+
+const groups = program
+  .command('groups')
+  .description('ops: client groups (with no subcommand: the list)')
+  .action(async () => {
+    const rows = await allGroups(signedIn(await loadSession()));
+    if (rows.length === 0) {
+      console.log('No groups yet.');
+      return;
+    }
+    console.log(
+      table([
+        ['NAME', 'MEMBERS', 'ACTIVE', 'CREATED'],
+        ...rows.map((g) => [g.name, String(g.members), String(g.activeMembers), day(g.createdAt)]),
+      ]),
+    );
+  });
+
+groups
+  .command('list')
+  .description('the groups, by name, with their member counts')
+  .option('--search <text>', 'only those whose name starts with it')
+  .action(async (options: { search?: string }) => {
+    const rows = await allGroups(signedIn(await loadSession()), options.search);
+    if (rows.length === 0) console.log('No groups match.');
+    for (const g of rows) console.log(`${g.name}  (${g.members} member(s), ${g.activeMembers} active)`);
+  });
+
+groups
+  .command('show')
+  .description('one group: its members and the files shared with it')
+  .argument('<group>', 'name or id')
+  .action(async (name: string) => {
+    const client = signedIn(await loadSession());
+    const { id } = await findGroup(client, name);
+    const detail = await unwrap(client.api.groups[':id'].$get({ param: { id: encodeURIComponent(id) } }));
+    console.log(`${detail.group.name}: ${detail.group.members} member(s), ${detail.group.activeMembers} active`);
+    for (const m of detail.members) console.log(`  ${m.username}${m.status === 'active' ? '' : ` (${m.status})`}`);
+    if (detail.files.length) console.log('Files:');
+    for (const f of detail.files) console.log(`  ${f.file.id}  ${withTerms(f.file.filename, f)}`);
+  });
+
+groups
+  .command('create')
+  .description('a new, empty group')
+  .argument('<name>', 'its name (unique whatever the case)')
+  .action(async (name: string) => {
+    const { group } = await unwrap(signedIn(await loadSession()).api.groups.$post({ json: { name } }));
+    console.log(`Created group ${group.name}.`);
+  });
+
+groups
+  .command('rename')
+  .argument('<group>', 'name or id')
+  .argument('<new-name>', 'the new name')
+  .description('rename a group; its members and grants stay')
+  .action(async (name: string, newName: string) => {
+    const client = signedIn(await loadSession());
+    const { id } = await findGroup(client, name);
+    const { group } = await unwrap(client.api.groups[':id'].$patch({ param: { id: encodeURIComponent(id) }, json: { name: newName } }));
+    console.log(`Renamed to ${group.name}.`);
+  });
+
+groups
+  .command('delete')
+  .argument('<group>', 'name or id')
+  .description('delete a group: its members stop seeing what was shared only through it, at once')
+  .action(async (name: string) => {
+    const client = signedIn(await loadSession());
+    const group = await findGroup(client, name);
+    await unwrap(client.api.groups[':id'].$delete({ param: { id: encodeURIComponent(group.id) } }));
+    console.log(`Deleted group ${group.name}.`);
+  });
+
+groups
+  .command('add')
+  .argument('<group>', 'name or id')
+  .argument('<clients...>', 'usernames, emails or ids')
+  .description('add clients to a group: they see its files at once')
+  .action(async (name: string, who: string[]) => {
+    const client = signedIn(await loadSession());
+    const group = await findGroup(client, name);
+    for (const one of who) {
+      const user = await findUser(client, one);
+      await unwrap(
+        client.api.groups[':id'].members[':userId'].$post({
+          param: { id: encodeURIComponent(group.id), userId: encodeURIComponent(user.id) },
+        }),
+      );
+    }
+    console.log(`Added ${who.join(', ')} to ${group.name}.`);
+  });
+
+groups
+  .command('remove')
+  .argument('<group>', 'name or id')
+  .argument('<clients...>', 'usernames, emails or ids')
+  .description('remove clients from a group: what they saw only through it stops at once, links included')
+  .action(async (name: string, who: string[]) => {
+    const client = signedIn(await loadSession());
+    const group = await findGroup(client, name);
+    for (const one of who) {
+      const user = await findUser(client, one);
+      await unwrap(
+        client.api.groups[':id'].members[':userId'].$delete({
+          param: { id: encodeURIComponent(group.id), userId: encodeURIComponent(user.id) },
+        }),
+      );
+    }
+    console.log(`Removed ${who.join(', ')} from ${group.name}.`);
+  });
+
+groups
+  .command('set')
+  .argument('<group>', 'name or id')
+  .argument('[usernames...]', 'the whole membership (none: empty the group)')
+  .option('--no-notify', 'do not email new members about the group’s files')
+  .description('make these clients the whole membership')
+  .action(async (name: string, usernames: string[], options: { notify: boolean }) => {
+    const client = signedIn(await loadSession());
+    const group = await findGroup(client, name);
+    const detail = await unwrap(
+      client.api.groups[':id'].members.$put({
+        param: { id: encodeURIComponent(group.id) },
+        json: { clients: usernames, notify: options.notify },
+      }),
+    );
+    console.log(
+      `${detail.group.name} has ${detail.group.members} member(s): ${detail.members.map((m) => m.username).join(', ') || 'none'}.`,
     );
   });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDocx, makePdf } from '../scripts/lib/samples';
 import { type ApiClient, apiClient } from './helpers/api';
-import { opsUser } from './helpers/files';
+import { opsUser, uploadFile } from './helpers/files';
 import { runScript } from './helpers/run-script';
 import { startTestStack, type TestStack, uniqueName } from './helpers/stack';
 
@@ -227,5 +227,66 @@ describe('npm run cli: accounts from a terminal', { timeout: CLI_TIMEOUT_MS }, (
     expect((await cli('leaver-b', ['whoami'])).code).toBe(0);
     expect((await cli('leaver-b', ['logout', '--everywhere'])).stdout.trim()).toBe('Signed out everywhere.');
     expect((await cli('leaver-c', ['whoami'])).code).toBe(1);
+  });
+});
+
+describe('npm run cli: groups, ends and download limits from a terminal', () => {
+  it('ops keep a group, share with it for a week and two downloads; the client sees its terms; ops see who has access', async () => {
+    const ops = await opsUser(stack, api);
+    const [carol, dave] = [uniqueName('gcarol'), uniqueName('gdave')];
+    await api.signup(carol, 'client passphrase');
+    await api.signup(dave, 'client passphrase');
+    expect((await cli('gops', ['login', '--api', stack.apiUrl, '--username', ops.username], 'a long ops password\n')).code).toBe(0);
+    expect((await cli('gcarol', ['login', '--api', stack.apiUrl, '--username', carol], 'client passphrase\n')).code).toBe(0);
+    const { id } = await uploadFile(api, ops.token, 'Contract.docx', await makeDocx('for a group'));
+
+    const name = `Acme ${uniqueName('co')}`;
+    expect((await cli('gops', ['groups', 'create', name])).stdout.trim()).toBe(`Created group ${name}.`);
+    const taken = await cli('gops', ['groups', 'create', name.toUpperCase()]);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('already exists');
+    expect((await cli('gops', ['groups', 'add', name.toLowerCase(), carol, dave])).stdout.trim()).toBe(
+      `Added ${carol}, ${dave} to ${name}.`,
+    );
+    const list = await cli('gops', ['groups']);
+    expect(list.stdout).toMatch(new RegExp(`^${name} +2 +2 +`, 'm'));
+
+    const shared = await cli('gops', ['share', id, '--group', name, '--expires', '7d', '--max-downloads', '2', '--no-notify']);
+    expect(shared.code, shared.stderr).toBe(0);
+    expect(shared.stdout).toMatch(new RegExp(`groups: ${name} \\(until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d, 2 download\\(s\\)\\)\\.`));
+    expect((await cli('gcarol', ['ls'])).stdout).toMatch(new RegExp(`${id} .*Contract\\.docx  \\(until .*, 2 download\\(s\\) left\\)`));
+    const access = await cli('gops', ['access', id]);
+    expect(access.stdout).toMatch(new RegExp(`^${carol} +group ${name} +\\d{4}-.* +0/2 +-$`, 'm'));
+    expect(access.stdout).toMatch(new RegExp(`^${dave} +group ${name}`, 'm'));
+
+    // Adding a client by name keeps the group's grant and its terms.
+    const more = await cli('gops', ['share', id, '--client', dave, '--max-downloads', '5']);
+    expect(more.stdout).toContain(`clients: ${dave} (5 download(s))`);
+    expect(more.stdout).toContain(`groups: ${name} (until`);
+
+    for (const [args, message] of [
+      [['--client', dave, '--max-downloads', '0'], '--max-downloads takes a whole number, 1 or more.'],
+      [['--client', dave, '--expires', 'tomorrow'], '--expires takes a date and time'],
+      [['--client', dave, '--expires', '2000-01-01T00:00:00Z'], 'clients.0.expiresAt: must be in the future'],
+      [['--group', 'No such group'], 'groups.1: no group is called "No such group"'],
+    ] as const) {
+      const refused = await cli('gops', ['share', id, ...args]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(message);
+    }
+
+    expect((await cli('gops', ['groups', 'remove', name, carol])).stdout.trim()).toBe(`Removed ${carol} from ${name}.`);
+    expect((await cli('gcarol', ['ls'])).stdout).toContain('Nothing has been shared with you yet.');
+    const show = await cli('gops', ['groups', 'show', name]);
+    expect(show.stdout).toContain(`${name}: 1 member(s), 1 active`);
+    expect(show.stdout).toMatch(new RegExp(`^  ${id}  Contract\\.docx \\(until .*, 2 download\\(s\\)\\)$`, 'm'));
+    expect((await cli('gops', ['groups', 'set', name, carol, dave])).stdout.trim()).toBe(
+      `${name} has 2 member(s): ${[carol, dave].sort().join(', ')}.`,
+    );
+    expect((await cli('gops', ['groups', 'rename', name, `${name} Ltd`])).stdout.trim()).toBe(`Renamed to ${name} Ltd.`);
+    expect((await cli('gops', ['groups', 'delete', `${name} LTD`])).stdout.trim()).toBe(`Deleted group ${name} Ltd.`);
+    const gone = await cli('gops', ['groups', 'show', name]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`No group is called ${name}.`);
   });
 });
