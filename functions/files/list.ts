@@ -22,7 +22,7 @@ export const route = createRoute({
   tags: ['Files'],
   summary: 'Files, newest first',
   description:
-    'Ops see every file; a client sees the ready files shared with it, directly or with all clients. Keyset pagination: pass `nextCursor` back as `cursor`.',
+    'Ops see every file; a client sees the ready files shared with it by a grant in force (by name, through a group it is in, or with all clients), each with its terms (`access`: when its access ends, downloads left). Keyset pagination: pass `nextCursor` back as `cursor`.',
   ...access('user'),
   request: { query: ListFilesQuery },
   responses: {

@@ -11,7 +11,8 @@ export const route = createRoute({
   operationId: 'getFile',
   tags: ['Files'],
   summary: 'One file',
-  description: 'Ops see any file; a client sees only ready files shared with it.',
+  description:
+    'Ops see any file; a client sees only ready files shared with it by a grant in force, with its terms (`access`: when its access ends, downloads left).',
   ...access('user'),
   request: { params: FileIdParams },
   responses: {

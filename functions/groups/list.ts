@@ -5,7 +5,12 @@ import { access, json, problem } from '../../shared/api/contract';
 import { decodeGroupCursor, encodeGroupCursor, GroupPage, listGroups } from '../../shared/groups';
 
 const ListGroupsQuery = z.object({
-  q: z.string().trim().min(1).max(64).optional().meta({ description: 'The start of a group’s name, in any case.' }),
+  q: z
+    .string()
+    .transform((v) => v.normalize('NFC').trim().replace(/\s+/g, ' '))
+    .pipe(z.string().min(1).max(64))
+    .optional()
+    .meta({ description: 'The start of a group’s name, in any case (spaces as in names: trimmed, runs made one).' }),
   limit: z.coerce.number().int().min(1).max(200).default(100).meta({ description: 'Page size, 1–200.' }),
   cursor: z.string().min(1).max(400).optional().meta({ description: 'The `nextCursor` of the previous page.' }),
 });
