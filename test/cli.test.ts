@@ -230,7 +230,7 @@ describe('npm run cli: accounts from a terminal', { timeout: CLI_TIMEOUT_MS }, (
   });
 });
 
-describe('npm run cli: groups, ends and download limits from a terminal', () => {
+describe('npm run cli: groups, ends and download limits from a terminal', { timeout: CLI_TIMEOUT_MS }, () => {
   it('ops keep a group, share with it for a week and two downloads; the client sees its terms; ops see who has access', async () => {
     const ops = await opsUser(stack, api);
     const [carol, dave] = [uniqueName('gcarol'), uniqueName('gdave')];
